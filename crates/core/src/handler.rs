@@ -1,0 +1,476 @@
+//! Handlers: the [`Handler`] trait and [`HandlerCell`], the one place where Python's
+//! `Handler.handle` happens.
+//!
+//! Python's handler is one object holding a level, filters, a formatter, a lock and
+//! `emit`. Here the first three live in a [`HandlerCell`] that every stock and
+//! custom handler shares, and the handler itself only writes: it receives the record
+//! and the text already formatted, outside any lock, into a per-thread buffer that
+//! is reused from record to record. Handlers take whatever lock they need inside
+//! [`Handler::emit`], for the shortest time: formatting inside a writer's lock is
+//! what makes two threads slower than one in most logging crates.
+//!
+//! A failing handler never stops the program: errors and panics from filters,
+//! formatters and `emit` are caught and go to the bounded reporter
+//! ([`crate::report`]).
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::fmt;
+use std::io;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::filter::Filter;
+use crate::formatter::{Formatter, MessageFormatter};
+use crate::level::Level;
+use crate::record::LogRecord;
+use crate::report;
+
+/// Writes records somewhere.
+///
+/// # For implementors
+/// `emit` is called on the logging thread, possibly from many threads at once, with
+/// the record and its formatted text (no terminator: add your own, as Python's
+/// `StreamHandler.terminator`). Return an error rather than panic; the cell reports
+/// it (once per distinct failure) and logging goes on. Handlers that keep records
+/// (memory, queue) copy them with [`LogRecord::to_static`]; handlers that do not
+/// need text return `false` from [`Handler::needs_text`] so none is made.
+pub trait Handler: Send + Sync + 'static {
+    /// Writes one record.
+    fn emit(&self, record: &LogRecord<'_>, text: &str) -> io::Result<()>;
+
+    /// Writes out anything buffered.
+    fn flush(&self) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Flushes and releases resources. Records may still arrive after `close`
+    /// (Python keeps a closed handler on its loggers); what happens to them is the
+    /// handler's choice.
+    fn close(&self) -> io::Result<()> {
+        self.flush()
+    }
+
+    /// Whether `emit` uses its `text` argument; `false` skips formatting.
+    fn needs_text(&self) -> bool {
+        true
+    }
+
+    /// The Python class this handler stands for, or its own name
+    /// (`"StreamHandler"`, `"FileHandler"`, ...), for `logtree tree` and reports.
+    fn class_name(&self) -> &'static str {
+        "Handler"
+    }
+
+    /// A one-line description for `logtree tree` (`FileHandler 'app.log'`).
+    fn describe(&self) -> String {
+        self.class_name().to_owned()
+    }
+
+    /// Handlers this one forwards to (a memory handler's target, a queue's
+    /// handlers), for `logtree tree`.
+    fn targets(&self) -> Vec<Arc<HandlerCell>> {
+        Vec::new()
+    }
+
+    /// For downcasting to the concrete handler.
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// A handler with its level, filters and formatter: what loggers hold.
+///
+/// ```
+/// use std::sync::Arc;
+/// use logtree_core::{HandlerCell, Level, NullHandler};
+/// let cell: Arc<HandlerCell> = HandlerCell::builder(NullHandler)
+///     .name("discard")
+///     .level(Level::ERROR)
+///     .build();
+/// assert_eq!(cell.level(), Level::ERROR);
+/// assert_eq!(cell.name(), Some("discard"));
+/// ```
+pub struct HandlerCell {
+    name: Option<String>,
+    level: AtomicU32,
+    filters: Vec<Arc<dyn Filter>>,
+    formatter: Option<Arc<dyn Formatter>>,
+    handler: Box<dyn Handler>,
+    failing: AtomicBool,
+    failures: report::FailureLog,
+    seq: u64,
+}
+
+static NEXT_SEQ: AtomicU64 = AtomicU64::new(1);
+
+impl fmt::Debug for HandlerCell {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HandlerCell")
+            .field("name", &self.name)
+            .field("level", &self.level())
+            .field("handler", &self.handler.describe())
+            .finish()
+    }
+}
+
+/// Builds a [`HandlerCell`].
+///
+/// | option | default |
+/// | --- | --- |
+/// | `name` | none |
+/// | `level` | `NOTSET` (everything) |
+/// | `formatter` | message only, then exception and stack text |
+/// | `filter` | none |
+#[must_use]
+pub struct HandlerCellBuilder {
+    name: Option<String>,
+    level: Level,
+    filters: Vec<Arc<dyn Filter>>,
+    formatter: Option<Arc<dyn Formatter>>,
+    handler: Box<dyn Handler>,
+}
+
+impl fmt::Debug for HandlerCellBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HandlerCellBuilder")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl HandlerCellBuilder {
+    /// The handler's name (a configuration's handler id).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The least severe level the handler takes.
+    pub fn level(mut self, level: Level) -> Self {
+        self.level = level;
+        self
+    }
+
+    /// The formatter.
+    pub fn formatter(mut self, formatter: Arc<dyn Formatter>) -> Self {
+        self.formatter = Some(formatter);
+        self
+    }
+
+    /// Adds a filter; every filter must pass.
+    pub fn filter(mut self, filter: Arc<dyn Filter>) -> Self {
+        self.filters.push(filter);
+        self
+    }
+
+    /// The cell.
+    pub fn build(self) -> Arc<HandlerCell> {
+        Arc::new(HandlerCell {
+            name: self.name,
+            level: AtomicU32::new(self.level.value()),
+            filters: self.filters,
+            formatter: self.formatter,
+            handler: self.handler,
+            failing: AtomicBool::new(false),
+            failures: report::FailureLog::default(),
+            seq: NEXT_SEQ.fetch_add(1, Ordering::Relaxed),
+        })
+    }
+}
+
+/// Text formatted for the record being dispatched, kept so that the next handler
+/// with the same formatter reuses it.
+#[derive(Default)]
+pub(crate) struct TextCache {
+    key: Option<(usize, u32)>,
+    text: String,
+}
+
+thread_local! {
+    static TEXT: RefCell<TextCache> = RefCell::new(TextCache::default());
+}
+
+/// Runs `f` with this thread's reusable text buffer; a nested call (a handler that
+/// logs) gets a fresh one instead of failing.
+pub(crate) fn with_text_cache<R>(f: impl FnOnce(&mut TextCache) -> R) -> R {
+    let taken = TEXT
+        .try_with(|t| t.try_borrow_mut().map(|mut c| std::mem::take(&mut *c)).ok())
+        .ok()
+        .flatten();
+    let mut cache = taken.unwrap_or_default();
+    cache.key = None;
+    let r = f(&mut cache);
+    // Keep the buffer's capacity for the next record, but do not hold on to a huge one.
+    if cache.text.capacity() <= 64 * 1024 {
+        let _ = TEXT.try_with(|t| {
+            if let Ok(mut slot) = t.try_borrow_mut() {
+                *slot = cache;
+            }
+        });
+    }
+    r
+}
+
+static DEFAULT_FORMATTER: MessageFormatter = MessageFormatter;
+
+impl HandlerCell {
+    /// A builder for a cell holding `handler`.
+    pub fn builder(handler: impl Handler) -> HandlerCellBuilder {
+        HandlerCellBuilder {
+            name: None,
+            level: Level::NOTSET,
+            filters: Vec::new(),
+            formatter: None,
+            handler: Box::new(handler),
+        }
+    }
+
+    /// Creation order: cells made later have larger numbers.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// The handler's name, when it has one.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The least severe level the handler takes.
+    pub fn level(&self) -> Level {
+        Level::new(self.level.load(Ordering::Relaxed))
+    }
+
+    /// Changes the level (an incremental configuration does this).
+    pub fn set_level(&self, level: Level) {
+        self.level.store(level.value(), Ordering::Relaxed);
+    }
+
+    /// The filters.
+    pub fn filters(&self) -> &[Arc<dyn Filter>] {
+        &self.filters
+    }
+
+    /// The formatter, when one was given.
+    pub fn formatter(&self) -> Option<&Arc<dyn Formatter>> {
+        self.formatter.as_ref()
+    }
+
+    /// The handler.
+    pub fn handler(&self) -> &dyn Handler {
+        &*self.handler
+    }
+
+    /// The handler as its concrete type.
+    pub fn downcast<H: Handler>(&self) -> Option<&H> {
+        self.handler.as_any().downcast_ref::<H>()
+    }
+
+    /// Python's `Handler.handle`: filters, then format and emit. The level is not
+    /// checked here (loggers check it; a memory handler flushing into its target
+    /// bypasses it, as in Python). Returns whether the record was emitted.
+    pub fn handle(&self, record: &LogRecord<'_>) -> bool {
+        with_text_cache(|cache| self.handle_cached(record, cache))
+    }
+
+    pub(crate) fn handle_cached(&self, record: &LogRecord<'_>, cache: &mut TextCache) -> bool {
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.handle_inner(record, cache)));
+        match outcome {
+            Ok(Ok(emitted)) => {
+                if emitted && self.failing.load(Ordering::Relaxed) {
+                    self.recovered();
+                }
+                emitted
+            }
+            Ok(Err(err)) => {
+                self.fail(&err);
+                false
+            }
+            Err(panic) => {
+                cache.key = None;
+                let what = panic_text(&*panic);
+                self.fail(&io::Error::other(format!("panicked: {what}")));
+                false
+            }
+        }
+    }
+
+    fn handle_inner(&self, record: &LogRecord<'_>, cache: &mut TextCache) -> io::Result<bool> {
+        for f in &self.filters {
+            if !f.filter(record) {
+                return Ok(false);
+            }
+        }
+        if !self.handler.needs_text() {
+            self.handler.emit(record, "")?;
+            return Ok(true);
+        }
+        let fmt: &dyn Formatter = match &self.formatter {
+            Some(f) => &**f,
+            None => &DEFAULT_FORMATTER,
+        };
+        let key = (fmt as *const dyn Formatter as *const () as usize, record.generation());
+        if cache.key != Some(key) {
+            cache.key = None;
+            cache.text.clear();
+            fmt.format(record, &mut cache.text)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            // A formatter may set attributes (Django's ServerFormatter): then the
+            // text belongs to the new generation.
+            cache.key = Some((key.0, record.generation()));
+        }
+        self.handler.emit(record, &cache.text)?;
+        Ok(true)
+    }
+
+    /// Flushes the handler, reporting a failure.
+    pub fn flush(&self) {
+        if let Err(e) = catch_unwind(AssertUnwindSafe(|| self.handler.flush()))
+            .unwrap_or_else(|p| Err(io::Error::other(panic_text(&*p))))
+        {
+            self.fail(&e);
+        }
+    }
+
+    /// Flushes and closes the handler, reporting a failure.
+    pub fn close(&self) {
+        if let Err(e) = catch_unwind(AssertUnwindSafe(|| self.handler.close()))
+            .unwrap_or_else(|p| Err(io::Error::other(panic_text(&*p))))
+        {
+            self.fail(&e);
+        }
+    }
+
+    /// Reports a failure of this handler (Python's `handleError`).
+    #[cold]
+    pub fn fail(&self, err: &dyn std::error::Error) {
+        self.failing.store(true, Ordering::Relaxed);
+        let who = self.who();
+        self.failures.record(&who, err);
+    }
+
+    #[cold]
+    fn recovered(&self) {
+        self.failing.store(false, Ordering::Relaxed);
+        self.failures.recovered(&self.who());
+    }
+
+    fn who(&self) -> String {
+        match &self.name {
+            Some(n) => format!("handler {n:?} ({})", self.handler.class_name()),
+            None => format!("handler {}", self.handler.class_name()),
+        }
+    }
+}
+
+fn panic_text(p: &(dyn Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic".to_owned()
+    }
+}
+
+/// Python's `NullHandler`: takes records and does nothing. It still counts as a
+/// handler, so a logger holding one never falls back to the last resort.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NullHandler;
+
+impl Handler for NullHandler {
+    fn emit(&self, _: &LogRecord<'_>, _: &str) -> io::Result<()> {
+        Ok(())
+    }
+    fn needs_text(&self) -> bool {
+        false
+    }
+    fn class_name(&self) -> &'static str {
+        "NullHandler"
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// Writes each record, terminated by a newline, to the process's stderr: the
+/// last-resort handler (Python's `_StderrHandler`), and a handler of its own.
+///
+/// Each record is one `write` of the whole line to an unbuffered stderr.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StderrHandler;
+
+impl Handler for StderrHandler {
+    fn emit(&self, _: &LogRecord<'_>, text: &str) -> io::Result<()> {
+        use std::io::Write;
+        let mut line = String::with_capacity(text.len() + 1);
+        line.push_str(text);
+        line.push('\n');
+        io::stderr().lock().write_all(line.as_bytes())
+    }
+    fn class_name(&self) -> &'static str {
+        "_StderrHandler"
+    }
+    fn describe(&self) -> String {
+        "_StderrHandler <stderr>".to_owned()
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parking_lot::Mutex;
+
+    #[derive(Default)]
+    pub(crate) struct Capture(pub(crate) Mutex<Vec<String>>);
+    impl Handler for Arc<Capture> {
+        fn emit(&self, _: &LogRecord<'_>, text: &str) -> io::Result<()> {
+            self.0.lock().push(text.to_owned());
+            Ok(())
+        }
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    }
+
+    struct Failing;
+    impl Handler for Failing {
+        fn emit(&self, r: &LogRecord<'_>, _: &str) -> io::Result<()> {
+            if r.message == "panic" {
+                panic!("boom");
+            }
+            Err(io::Error::other("disk on fire"))
+        }
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    }
+
+    #[test]
+    fn filters_then_default_formatter() {
+        let cap = Arc::new(Capture::default());
+        let cell = HandlerCell::builder(cap.clone())
+            .filter(Arc::new(|r: &LogRecord<'_>| r.message != "drop"))
+            .build();
+        assert!(cell.handle(&LogRecord::new("a", Level::INFO, "keep")));
+        assert!(!cell.handle(&LogRecord::new("a", Level::INFO, "drop")));
+        assert_eq!(*cap.0.lock(), vec!["keep"]);
+    }
+
+    #[test]
+    fn failures_and_panics_do_not_escape() {
+        let cell = HandlerCell::builder(Failing).name("bad").build();
+        let (_guard, lines) = report::capture_for_tests();
+        for _ in 0..100 {
+            assert!(!cell.handle(&LogRecord::new("a", Level::INFO, "x")));
+        }
+        assert!(!cell.handle(&LogRecord::new("a", Level::INFO, "panic")));
+        let lines = lines.lock().clone();
+        // One report per distinct failure.
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].contains("disk on fire"), "{lines:?}");
+        assert!(lines[1].contains("panicked: boom"), "{lines:?}");
+    }
+}

@@ -1,0 +1,448 @@
+//! The log record: everything Python's `LogRecord` carries, borrowed where it can be.
+//!
+//! On the synchronous path a [`LogRecord`] borrows the logger name, message, call
+//! site and key-values from the caller: nothing is copied for a record that a
+//! handler writes straight away. Handlers that keep records past the call (the
+//! memory and queue handlers, the e-mail worker) make the one explicit copy,
+//! [`LogRecord::to_static`].
+//!
+//! Python lets filters and formatters add attributes to a record (Django's
+//! `ServerFormatter` sets `server_time`, and later handlers' formatters read it).
+//! That is [`LogRecord::set_attr`]: attributes added during dispatch, behind a
+//! `RefCell` because a record never leaves its thread while it is being handled.
+
+use std::backtrace::Backtrace;
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::sync::{Arc, OnceLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::level::Level;
+use crate::value::Value;
+
+/// A log record.
+///
+/// Build one with [`LogRecord::new`], then set the public fields you need.
+///
+/// ```
+/// use logtree_core::{Level, LogRecord, Value};
+/// let mut r = LogRecord::new("app.db", Level::INFO, "pool ready");
+/// r.extra.push(("size".into(), Value::Int(8)));
+/// assert_eq!(r.name, "app.db");
+/// assert_eq!(r.extra_value("size"), Some(Value::Int(8)));
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct LogRecord<'a> {
+    /// The dotted logger name (`""` never: the root logger is `"root"`).
+    pub name: Cow<'a, str>,
+    /// The level.
+    pub level: Level,
+    /// The message, already rendered. Never interpreted as a format.
+    pub message: Cow<'a, str>,
+    /// Seconds since the Unix epoch when the record was made (Python's `created`).
+    pub created: f64,
+    /// Python's `pathname`: the source file of the call site.
+    pub pathname: Cow<'a, str>,
+    /// Python's `lineno`.
+    pub lineno: u32,
+    /// Python's `funcName`. Rust's `log` does not say which function logged, so the
+    /// bridge leaves the module path's last segment here.
+    pub func_name: Cow<'a, str>,
+    /// The Rust module path of the call site, when known.
+    pub module_path: Option<Cow<'a, str>>,
+    /// Python's `process`: the process id.
+    pub process: u64,
+    /// Python's `processName`: the program's name.
+    pub process_name: Cow<'a, str>,
+    /// Python's `thread`: the OS thread id.
+    pub thread: u64,
+    /// Python's `threadName`; `None` means "the current thread's name", resolved when
+    /// asked for (see [`LogRecord::thread_name`]).
+    pub thread_name: Option<Cow<'a, str>>,
+    /// Extra attributes, in the order given (`log`'s key-values, or `extra`).
+    pub extra: Vec<(Cow<'a, str>, Value<'a>)>,
+    /// Exception text, appended after the formatted line.
+    pub exc_text: Option<Cow<'a, str>>,
+    /// Stack text, appended after the exception text.
+    pub stack_info: Option<Cow<'a, str>>,
+    /// An error attached to the record, with its `source()` chain.
+    pub error: Option<Arc<ErrorInfo>>,
+    /// A backtrace attached to the record (for example by the panic hook).
+    pub backtrace: Option<Arc<Backtrace>>,
+    /// The HTTP request the record is about, when there is one.
+    pub request: Option<Arc<Request>>,
+    attrs: RefCell<Vec<(String, Value<'static>)>>,
+    generation: Cell<u32>,
+}
+
+impl<'a> LogRecord<'a> {
+    /// A record made now, on this thread, with no call site.
+    pub fn new(
+        name: impl Into<Cow<'a, str>>,
+        level: Level,
+        message: impl Into<Cow<'a, str>>,
+    ) -> LogRecord<'a> {
+        LogRecord {
+            name: name.into(),
+            level,
+            message: message.into(),
+            created: now(),
+            pathname: Cow::Borrowed("(unknown file)"),
+            lineno: 0,
+            func_name: Cow::Borrowed("(unknown function)"),
+            module_path: None,
+            process: u64::from(std::process::id()),
+            process_name: Cow::Borrowed(process_name()),
+            thread: current_thread_id(),
+            thread_name: None,
+            extra: Vec::new(),
+            exc_text: None,
+            stack_info: None,
+            error: None,
+            backtrace: None,
+            request: None,
+            attrs: RefCell::new(Vec::new()),
+            generation: Cell::new(0),
+        }
+    }
+
+    /// Python's `levelno`.
+    pub fn levelno(&self) -> u32 {
+        self.level.value()
+    }
+
+    /// Python's `msecs`: the milliseconds part of `created`, truncated.
+    pub fn msecs(&self) -> f64 {
+        ((self.created - self.created.trunc()) * 1000.0).trunc()
+    }
+
+    /// Python's `relativeCreated`: milliseconds since logging started.
+    pub fn relative_created(&self) -> f64 {
+        (self.created - start_time()) * 1000.0
+    }
+
+    /// Python's `filename`: the last component of `pathname`.
+    pub fn filename(&self) -> &str {
+        let p: &str = &self.pathname;
+        p.rsplit(['/', '\\']).next().unwrap_or(p)
+    }
+
+    /// Python's `module`: `filename` without its extension.
+    pub fn module(&self) -> &str {
+        let f = self.filename();
+        match f.rfind('.') {
+            Some(i) => &f[..i],
+            None => f,
+        }
+    }
+
+    /// Python's `threadName`.
+    pub fn thread_name(&self) -> Cow<'_, str> {
+        match &self.thread_name {
+            Some(n) => Cow::Borrowed(n),
+            None => Cow::Owned(current_thread_name()),
+        }
+    }
+
+    /// An extra attribute by name: one set during dispatch ([`set_attr`]) wins over
+    /// one given with the record.
+    ///
+    /// [`set_attr`]: LogRecord::set_attr
+    pub fn extra_value(&self, key: &str) -> Option<Value<'_>> {
+        if let Some((_, v)) = self.attrs.borrow().iter().rev().find(|(k, _)| k == key) {
+            return Some(v.clone());
+        }
+        self.extra
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| match v {
+                Value::Str(s) => Value::Str(Cow::Borrowed(s)),
+                other => other.clone(),
+            })
+    }
+
+    /// Whether an extra attribute of this name exists.
+    pub fn has_extra(&self, key: &str) -> bool {
+        self.extra.iter().any(|(k, _)| k == key) || self.attrs.borrow().iter().any(|(k, _)| k == key)
+    }
+
+    /// Sets an attribute during dispatch, as a Python filter or formatter may
+    /// (`record.server_time = ...`). Later filters and formatters see it.
+    pub fn set_attr(&self, key: impl Into<String>, value: Value<'static>) {
+        let key = key.into();
+        let mut attrs = self.attrs.borrow_mut();
+        if let Some(slot) = attrs.iter_mut().find(|(k, _)| *k == key) {
+            slot.1 = value;
+        } else {
+            attrs.push((key, value));
+        }
+        self.generation.set(self.generation.get().wrapping_add(1));
+    }
+
+    /// A counter that changes whenever [`set_attr`](LogRecord::set_attr) is called;
+    /// text formatted from the record is reusable while it stays the same.
+    pub fn generation(&self) -> u32 {
+        self.generation.get()
+    }
+
+    /// A copy that borrows nothing, for handlers that keep records (memory, queue).
+    pub fn to_static(&self) -> LogRecord<'static> {
+        fn own(c: &Cow<'_, str>) -> Cow<'static, str> {
+            Cow::Owned(c.to_string())
+        }
+        let mut extra: Vec<(Cow<'static, str>, Value<'static>)> = self
+            .extra
+            .iter()
+            .map(|(k, v)| (own(k), v.clone().into_static()))
+            .collect();
+        for (k, v) in self.attrs.borrow().iter() {
+            extra.retain(|(ek, _)| ek != k);
+            extra.push((Cow::Owned(k.clone()), v.clone()));
+        }
+        LogRecord {
+            name: own(&self.name),
+            level: self.level,
+            message: own(&self.message),
+            created: self.created,
+            pathname: own(&self.pathname),
+            lineno: self.lineno,
+            func_name: own(&self.func_name),
+            module_path: self.module_path.as_ref().map(own),
+            process: self.process,
+            process_name: own(&self.process_name),
+            thread: self.thread,
+            thread_name: Some(Cow::Owned(self.thread_name().into_owned())),
+            extra,
+            exc_text: self.exc_text.as_ref().map(own),
+            stack_info: self.stack_info.as_ref().map(own),
+            error: self.error.clone(),
+            backtrace: self.backtrace.clone(),
+            request: self.request.clone(),
+            attrs: RefCell::new(Vec::new()),
+            generation: Cell::new(0),
+        }
+    }
+}
+
+impl Clone for LogRecord<'_> {
+    fn clone(&self) -> Self {
+        LogRecord {
+            name: self.name.clone(),
+            level: self.level,
+            message: self.message.clone(),
+            created: self.created,
+            pathname: self.pathname.clone(),
+            lineno: self.lineno,
+            func_name: self.func_name.clone(),
+            module_path: self.module_path.clone(),
+            process: self.process,
+            process_name: self.process_name.clone(),
+            thread: self.thread,
+            thread_name: self.thread_name.clone(),
+            extra: self.extra.clone(),
+            exc_text: self.exc_text.clone(),
+            stack_info: self.stack_info.clone(),
+            error: self.error.clone(),
+            backtrace: self.backtrace.clone(),
+            request: self.request.clone(),
+            attrs: RefCell::new(self.attrs.borrow().clone()),
+            generation: Cell::new(self.generation.get()),
+        }
+    }
+}
+
+/// An error attached to a record: its message and the messages of its `source()`
+/// chain, rendered when the record was made so that the record can travel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorInfo {
+    /// The error's type name, when known (`std::io::Error`, ...).
+    pub type_name: Option<String>,
+    /// `to_string()` of the error, then of each `source()` in turn.
+    pub chain: Vec<String>,
+    /// The error's `Debug` text.
+    pub debug: String,
+}
+
+impl ErrorInfo {
+    /// Renders an error and its `source()` chain (at most 32 links, so that a cyclic
+    /// chain ends).
+    pub fn from_error(err: &(dyn std::error::Error + 'static)) -> ErrorInfo {
+        let mut chain = vec![err.to_string()];
+        let mut cur = err.source();
+        while let Some(e) = cur {
+            if chain.len() >= 32 {
+                break;
+            }
+            chain.push(e.to_string());
+            cur = e.source();
+        }
+        ErrorInfo {
+            type_name: None,
+            chain,
+            debug: format!("{err:?}"),
+        }
+    }
+}
+
+/// The HTTP request a record is about (Django's `record.request`), for reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Request {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// `http` or `https`.
+    pub scheme: String,
+    /// The `Host` the request named.
+    pub host: String,
+    /// The path, without the query string.
+    pub path: String,
+    /// The raw query string, without `?`.
+    pub query: String,
+    /// Headers, in the order received.
+    pub headers: Vec<(String, String)>,
+    /// Cookies.
+    pub cookies: Vec<(String, String)>,
+    /// Form (POST) parameters.
+    pub form: Vec<(String, String)>,
+    /// The client's address (Django's `REMOTE_ADDR`).
+    pub remote_addr: String,
+    /// The authenticated user, when known.
+    pub user: Option<String>,
+}
+
+impl Request {
+    /// A request with a method and a path, from `127.0.0.1` (as Django's
+    /// `RequestFactory` makes them).
+    pub fn new(method: impl Into<String>, path: impl Into<String>) -> Request {
+        Request {
+            method: method.into(),
+            scheme: "http".to_owned(),
+            host: "testserver".to_owned(),
+            path: path.into(),
+            remote_addr: "127.0.0.1".to_owned(),
+            ..Request::default()
+        }
+    }
+
+    /// A header's value by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+fn start_time() -> f64 {
+    static START: OnceLock<f64> = OnceLock::new();
+    *START.get_or_init(now)
+}
+
+/// The program's name, as records show it in `processName`.
+fn process_name() -> &'static str {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| {
+        let _ = start_time();
+        std::env::args_os()
+            .next()
+            .and_then(|a| {
+                std::path::Path::new(&a)
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+            })
+            .unwrap_or_else(|| "MainProcess".to_owned())
+    })
+}
+
+thread_local! {
+    static THREAD_ID: u64 = os_thread_id();
+}
+
+/// The OS id of the calling thread (cached per thread).
+pub fn current_thread_id() -> u64 {
+    THREAD_ID.with(|t| *t)
+}
+
+#[cfg(target_os = "linux")]
+fn os_thread_id() -> u64 {
+    // SAFETY: gettid has no preconditions and cannot fail.
+    (unsafe { libc::gettid() }) as u64
+}
+
+#[cfg(not(target_os = "linux"))]
+fn os_thread_id() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The calling thread's name: its Rust name, `MainThread` for the main thread, or
+/// `Thread-<id>` for an unnamed one.
+pub fn current_thread_name() -> String {
+    let t = std::thread::current();
+    match t.name() {
+        Some("main") => "MainThread".to_owned(),
+        Some(n) => n.to_owned(),
+        None => format!("Thread-{}", current_thread_id()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_fields() {
+        let mut r = LogRecord::new("a", Level::INFO, "m");
+        r.pathname = "/srv/app/views.py".into();
+        r.created = 1_700_000_000.125;
+        assert_eq!(r.filename(), "views.py");
+        assert_eq!(r.module(), "views");
+        assert_eq!(r.msecs(), 125.0);
+        r.created = 1_700_000_000.999_9;
+        assert_eq!(r.msecs(), 999.0);
+    }
+
+    #[test]
+    fn attrs_set_during_dispatch_win_and_travel() {
+        let mut r = LogRecord::new("a", Level::INFO, "m");
+        r.extra.push(("k".into(), Value::Int(1)));
+        let g = r.generation();
+        r.set_attr("k", Value::Int(2));
+        r.set_attr("server_time", "now".into());
+        assert_ne!(g, r.generation());
+        assert_eq!(r.extra_value("k"), Some(Value::Int(2)));
+        let s = r.to_static();
+        assert_eq!(s.extra_value("k"), Some(Value::Int(2)));
+        assert_eq!(s.extra_value("server_time"), Some(Value::Str("now".into())));
+        assert!(s.thread_name.is_some());
+    }
+
+    #[test]
+    fn error_chain() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("saving order failed")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let e = Outer(std::io::Error::other("disk on fire"));
+        let info = ErrorInfo::from_error(&e);
+        assert_eq!(info.chain, vec!["saving order failed", "disk on fire"]);
+    }
+}
