@@ -27,6 +27,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod context;
 mod filter;
 mod formatter;
 mod handler;
@@ -36,6 +37,7 @@ mod record;
 pub mod report;
 mod value;
 
+pub use context::{current_request, RequestScope};
 pub use filter::{CallbackFilter, Filter, NameFilter};
 pub use formatter::{append_exc_and_stack, FormatError, Formatter, MessageFormatter};
 pub use handler::{Handler, HandlerCell, HandlerCellBuilder, NullHandler, StderrHandler};
