@@ -108,7 +108,9 @@ impl CallbackFilter {
 
 impl fmt::Debug for CallbackFilter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CallbackFilter").field("name", &self.name).finish()
+        f.debug_struct("CallbackFilter")
+            .field("name", &self.name)
+            .finish()
     }
 }
 

@@ -308,7 +308,10 @@ impl HandlerCell {
             Some(f) => &**f,
             None => &DEFAULT_FORMATTER,
         };
-        let key = (fmt as *const dyn Formatter as *const () as usize, record.generation());
+        let key = (
+            fmt as *const dyn Formatter as *const () as usize,
+            record.generation(),
+        );
         if cache.key != Some(key) {
             cache.key = None;
             cache.text.clear();

@@ -48,9 +48,11 @@ pub struct Manager {
     config_lock: RwLock<()>,
     tx_owner: AtomicU64,
     batch_depth: Mutex<u32>,
-    listeners: RwLock<Vec<Box<dyn Fn(&Manager) + Send + Sync>>>,
+    listeners: RwLock<Vec<Listener>>,
     configured: Mutex<Vec<Arc<HandlerCell>>>,
 }
+
+type Listener = Box<dyn Fn(&Manager) + Send + Sync>;
 
 enum Node {
     Logger(Arc<Logger>),
@@ -237,7 +239,11 @@ impl Manager {
     pub fn transaction<R>(&self, f: impl FnOnce() -> R) -> R {
         let me = current_thread_id();
         let nested = self.tx_owner.load(Ordering::Acquire) == me;
-        let _guard = if nested { None } else { Some(self.config_lock.write()) };
+        let _guard = if nested {
+            None
+        } else {
+            Some(self.config_lock.write())
+        };
         if !nested {
             self.tx_owner.store(me, Ordering::Release);
         }
@@ -283,7 +289,11 @@ impl Manager {
     #[cold]
     fn build_plan(&self, name: &str) -> Arc<Plan> {
         let in_tx = self.tx_owner.load(Ordering::Acquire) == current_thread_id();
-        let _cfg = if in_tx { None } else { Some(self.config_lock.read()) };
+        let _cfg = if in_tx {
+            None
+        } else {
+            Some(self.config_lock.read())
+        };
         let logger = self.get_logger(name);
         let epoch = self.epoch();
         let plan = Arc::new(self.compute_plan(&logger, epoch));
@@ -343,7 +353,10 @@ impl Manager {
     }
 
     /// Replaces the configured handlers, returning the previous ones.
-    pub fn replace_configured_handlers(&self, handlers: Vec<Arc<HandlerCell>>) -> Vec<Arc<HandlerCell>> {
+    pub fn replace_configured_handlers(
+        &self,
+        handlers: Vec<Arc<HandlerCell>>,
+    ) -> Vec<Arc<HandlerCell>> {
         std::mem::replace(&mut *self.configured.lock(), handlers)
     }
 
@@ -546,7 +559,10 @@ impl Logger {
 
     /// Removes a handler (without closing it).
     pub fn remove_handler(&self, handler: &Arc<HandlerCell>) {
-        self.state.write().handlers.retain(|h| !Arc::ptr_eq(h, handler));
+        self.state
+            .write()
+            .handlers
+            .retain(|h| !Arc::ptr_eq(h, handler));
         self.changed();
     }
 
@@ -720,7 +736,10 @@ mod tests {
     struct Cap(Arc<Capture>, &'static str);
     impl Handler for Cap {
         fn emit(&self, r: &LogRecord<'_>, text: &str) -> io::Result<()> {
-            self.0 .0.lock().push(format!("{}:{}:{}", self.1, r.name, text));
+            self.0
+                 .0
+                .lock()
+                .push(format!("{}:{}:{}", self.1, r.name, text));
             Ok(())
         }
         fn as_any(&self) -> &dyn Any {
@@ -776,15 +795,14 @@ mod tests {
         log(&m, "a.b", Level::INFO, "one");
         m.get_logger("a").set_propagate(false);
         log(&m, "a.b", Level::INFO, "two");
-        assert_eq!(
-            *c.0.lock(),
-            ["a:a.b:one", "root:a.b:one", "a:a.b:two"]
-        );
+        assert_eq!(*c.0.lock(), ["a:a.b:one", "root:a.b:one", "a:a.b:two"]);
         // No handler anywhere: the last resort, WARNING and above only.
         let m = Manager::new();
         let lr = Arc::new(Capture::default());
         m.set_last_resort(Some(
-            HandlerCell::builder(Cap(lr.clone(), "lr")).level(Level::WARNING).build(),
+            HandlerCell::builder(Cap(lr.clone(), "lr"))
+                .level(Level::WARNING)
+                .build(),
         ));
         m.root().set_level(Level::DEBUG);
         log(&m, "x", Level::INFO, "quiet");
@@ -870,7 +888,8 @@ mod tests {
         impl Handler for Recursive {
             fn emit(&self, r: &LogRecord<'_>, _: &str) -> io::Result<()> {
                 let m = self.0.upgrade().unwrap();
-                m.get_logger("loop").handle(&LogRecord::new("loop", Level::ERROR, &*r.message));
+                m.get_logger("loop")
+                    .handle(&LogRecord::new("loop", Level::ERROR, &*r.message));
                 Ok(())
             }
             fn as_any(&self) -> &dyn Any {
@@ -878,7 +897,8 @@ mod tests {
             }
         }
         let m = Manager::new();
-        m.root().add_handler(HandlerCell::builder(Recursive(Arc::downgrade(&m))).build());
+        m.root()
+            .add_handler(HandlerCell::builder(Recursive(Arc::downgrade(&m))).build());
         let (_g, _lines) = report::capture_for_tests();
         log(&m, "loop", Level::ERROR, "x"); // returns: no stack overflow, no deadlock
     }

@@ -164,7 +164,8 @@ impl<'a> LogRecord<'a> {
 
     /// Whether an extra attribute of this name exists.
     pub fn has_extra(&self, key: &str) -> bool {
-        self.extra.iter().any(|(k, _)| k == key) || self.attrs.borrow().iter().any(|(k, _)| k == key)
+        self.extra.iter().any(|(k, _)| k == key)
+            || self.attrs.borrow().iter().any(|(k, _)| k == key)
     }
 
     /// Sets an attribute during dispatch, as a Python filter or formatter may
@@ -188,8 +189,9 @@ impl<'a> LogRecord<'a> {
 
     /// A copy that borrows nothing, for handlers that keep records (memory, queue).
     pub fn to_static(&self) -> LogRecord<'static> {
+        #[allow(clippy::ptr_arg)] // used with Option::map over &Cow
         fn own(c: &Cow<'_, str>) -> Cow<'static, str> {
-            Cow::Owned(c.to_string())
+            Cow::Owned(String::from(&**c))
         }
         let mut extra: Vec<(Cow<'static, str>, Value<'static>)> = self
             .extra

@@ -103,13 +103,14 @@ impl FailureLog {
         }
         let mut st = self.state.lock();
         st.failed_since_ok += 1;
-        if st.seen.iter().any(|s| *s == text) || st.seen.len() >= MAX_DISTINCT {
+        if st.seen.contains(&text) || st.seen.len() >= MAX_DISTINCT {
             return;
         }
         st.seen.push(text.clone());
         let last = st.seen.len() == MAX_DISTINCT;
         drop(st);
-        let mut line = format!("{who} failed: {text}; further identical failures are counted, not shown");
+        let mut line =
+            format!("{who} failed: {text}; further identical failures are counted, not shown");
         if last {
             line.push_str(" (and no further distinct failures of this handler are shown)");
         }

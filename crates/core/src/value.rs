@@ -183,7 +183,11 @@ pub fn write_float_repr(f: f64, out: &mut String) {
 /// Python's `repr(str)`: single quotes unless the text has a single quote and no
 /// double quote; `\\`, `\n`, `\r`, `\t` and other non-printables escaped.
 pub(crate) fn write_str_repr(s: &str, out: &mut String, ascii: bool) {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     out.push(quote);
     for c in s.chars() {
         match c {

@@ -1,1 +1,487 @@
-//! placeholder
+//! logtree's bridge to the [`log`] facade: the only crate that names `log`.
+//!
+//! [`install`] makes logtree the process's `log` logger, forwarding to the global
+//! [`Manager`]. `log::set_logger` can be called once per process, so the bridge is
+//! installed once and every later reconfiguration changes what the manager holds,
+//! never the installed logger.
+//!
+//! # The cost of a call
+//! - Below `log::max_level()`: what `log` itself costs (one relaxed load in the
+//!   macro). The bridge keeps `max_level` exact: after every change to the tree it is
+//!   set to the most verbose level any logger could let through
+//!   ([`Manager::most_verbose_level`]), so a `debug!` while every logger is at INFO
+//!   never reaches us.
+//! - Let through by `max_level` but below the target's own threshold (another logger
+//!   runs at DEBUG): a per-thread cache lookup by the target's address, one epoch
+//!   load, one compare; no lock, no allocation, no hashing of the string
+//!   (see the `cache` module).
+//! - Enabled: the message is rendered once into a reused per-thread buffer (not at
+//!   all when it is a plain string literal), key-values are borrowed, and the record
+//!   goes through the cached plan.
+//!
+//! # Mapping
+//! Targets become logger names with `::` replaced by `.` (`myapp::db::pool` is the
+//! logger `myapp.db.pool`). `log`'s levels map to Python's: Error 40, Warn 30,
+//! Info 20, Debug 10, Trace 5 (`TRACE`).
+#![deny(missing_docs)]
+
+mod cache;
+mod kv;
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::fmt::Write as _;
+use std::sync::{Arc, OnceLock};
+
+use logtree_core::{Level, LogRecord, Manager, Plan};
+
+use crate::cache::Cache;
+
+/// The Python level of a `log` level.
+///
+/// ```
+/// assert_eq!(logtree_log::level_of(log::Level::Warn), logtree_core::Level::WARNING);
+/// assert_eq!(logtree_log::level_of(log::Level::Trace).value(), 5);
+/// ```
+#[inline]
+pub fn level_of(level: log::Level) -> Level {
+    match level {
+        log::Level::Error => Level::ERROR,
+        log::Level::Warn => Level::WARNING,
+        log::Level::Info => Level::INFO,
+        log::Level::Debug => Level::DEBUG,
+        log::Level::Trace => Level::TRACE,
+    }
+}
+
+/// The `log` filter that lets through exactly the records a threshold of `level`
+/// (a Python level) could accept.
+///
+/// ```
+/// use logtree_core::Level;
+/// assert_eq!(logtree_log::level_filter_for(Level::INFO), log::LevelFilter::Info);
+/// assert_eq!(logtree_log::level_filter_for(Level::new(15)), log::LevelFilter::Info);
+/// assert_eq!(logtree_log::level_filter_for(Level::new(51)), log::LevelFilter::Off);
+/// ```
+pub fn level_filter_for(level: Level) -> log::LevelFilter {
+    let v = level.value();
+    if v <= Level::TRACE.value() {
+        log::LevelFilter::Trace
+    } else if v <= Level::DEBUG.value() {
+        log::LevelFilter::Debug
+    } else if v <= Level::INFO.value() {
+        log::LevelFilter::Info
+    } else if v <= Level::WARNING.value() {
+        log::LevelFilter::Warn
+    } else if v <= Level::ERROR.value() {
+        log::LevelFilter::Error
+    } else {
+        log::LevelFilter::Off
+    }
+}
+
+/// The logger name of a `log` target: `::` becomes `.`.
+///
+/// ```
+/// assert_eq!(logtree_log::logger_name("myapp::db::pool"), "myapp.db.pool");
+/// assert_eq!(logtree_log::logger_name("app.db"), "app.db");
+/// ```
+pub fn logger_name(target: &str) -> Cow<'_, str> {
+    if target.contains("::") {
+        Cow::Owned(target.replace("::", "."))
+    } else {
+        Cow::Borrowed(target)
+    }
+}
+
+thread_local! {
+    static CACHE: RefCell<Cache> = const { RefCell::new(Cache::new()) };
+    static MESSAGE: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// A `log::Log` that forwards to a [`Manager`].
+///
+/// [`install`] sets one up for the global manager; a `Bridge` of your own is useful
+/// in tests (call [`log::Log::log`] on it directly).
+#[derive(Debug, Clone)]
+pub struct Bridge {
+    manager: Arc<Manager>,
+}
+
+impl Bridge {
+    /// A bridge to `manager`.
+    pub fn new(manager: Arc<Manager>) -> Bridge {
+        Bridge { manager }
+    }
+
+    /// The manager.
+    pub fn manager(&self) -> &Arc<Manager> {
+        &self.manager
+    }
+
+    #[cold]
+    fn miss(&self, target: &str) -> Arc<Plan> {
+        let epoch = self.manager.epoch();
+        let plan = self.manager.plan_for(&logger_name(target));
+        let _ = CACHE.try_with(|c| {
+            if let Ok(mut c) = c.try_borrow_mut() {
+                c.insert(&self.manager, epoch, target, plan.clone());
+            }
+        });
+        plan
+    }
+
+    fn dispatch(&self, plan: &Plan, record: &log::Record<'_>, level: Level) {
+        match record.args().as_str() {
+            Some(text) => self.dispatch_with(plan, record, level, text),
+            None => {
+                // Render the message once, into this thread's buffer; a nested call
+                // (a Display impl that logs) gets a fresh String.
+                let mut buf = MESSAGE
+                    .try_with(|m| m.try_borrow_mut().map(|mut s| std::mem::take(&mut *s)).ok())
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default();
+                buf.clear();
+                let _ = write!(buf, "{}", record.args());
+                self.dispatch_with(plan, record, level, &buf);
+                if buf.capacity() <= 64 * 1024 {
+                    let _ = MESSAGE.try_with(|m| {
+                        if let Ok(mut slot) = m.try_borrow_mut() {
+                            *slot = buf;
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    fn dispatch_with(&self, plan: &Plan, record: &log::Record<'_>, level: Level, message: &str) {
+        let mut r = LogRecord::new(plan.logger().name(), level, message);
+        if let Some(file) = record.file() {
+            r.pathname = Cow::Borrowed(file);
+        }
+        r.lineno = record.line().unwrap_or(0);
+        r.module_path = record.module_path().map(Cow::Borrowed);
+        let kvs = record.key_values();
+        if kvs.count() > 0 {
+            let mut c = kv::Collect {
+                extra: Vec::with_capacity(kvs.count()),
+                error: None,
+            };
+            let _ = kvs.visit(&mut c);
+            r.extra = c.extra;
+            r.error = c.error;
+        }
+        r.request = logtree_core::current_request();
+        plan.dispatch(&r);
+    }
+}
+
+impl log::Log for Bridge {
+    #[inline]
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        let level = level_of(metadata.level());
+        let target = metadata.target();
+        let epoch = self.manager.epoch();
+        let hit = CACHE
+            .try_with(|c| {
+                c.try_borrow().ok().and_then(|c| {
+                    c.get(&self.manager, epoch, target)
+                        .map(|e| e.plan.is_enabled_for(level))
+                })
+            })
+            .ok()
+            .flatten();
+        match hit {
+            Some(enabled) => enabled,
+            None => self.miss(target).is_enabled_for(level),
+        }
+    }
+
+    #[inline]
+    fn log(&self, record: &log::Record<'_>) {
+        let level = level_of(record.level());
+        let target = record.target();
+        let epoch = self.manager.epoch();
+        // Fast path: a cached plan. The cache stays borrowed (shared) while the record
+        // is dispatched, so no reference count is touched; a handler that logs
+        // borrows it again, shared, which is fine.
+        let done = CACHE
+            .try_with(|c| {
+                let Ok(c) = c.try_borrow() else { return false };
+                let Some(e) = c.get(&self.manager, epoch, target) else {
+                    return false;
+                };
+                if e.plan.is_enabled_for(level) {
+                    self.dispatch(&e.plan, record, level);
+                }
+                true
+            })
+            .unwrap_or(false);
+        if !done {
+            let plan = self.miss(target);
+            if plan.is_enabled_for(level) {
+                self.dispatch(&plan, record, level);
+            }
+        }
+    }
+
+    fn flush(&self) {
+        self.manager.flush();
+    }
+}
+
+static INSTALLED: OnceLock<Bridge> = OnceLock::new();
+
+/// Why [`install`] failed.
+#[derive(Debug)]
+pub struct InstallError {
+    _private: (),
+}
+
+impl std::fmt::Display for InstallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("another logger is already installed for the log crate")
+    }
+}
+
+impl std::error::Error for InstallError {}
+
+/// Installs logtree as the `log` logger, forwarding to [`logtree_core::global`], and
+/// keeps `log::max_level()` in step with the tree from now on. Calling it again is
+/// harmless; it fails only when another crate's logger was installed first.
+pub fn install() -> Result<(), InstallError> {
+    let mut fresh = false;
+    let bridge = INSTALLED.get_or_init(|| {
+        fresh = true;
+        Bridge::new(logtree_core::global().clone())
+    });
+    if fresh {
+        if log::set_logger(bridge).is_err() {
+            return Err(InstallError { _private: () });
+        }
+        let m = bridge.manager();
+        m.on_change(|m| log::set_max_level(level_filter_for(m.most_verbose_level())));
+        log::set_max_level(level_filter_for(m.most_verbose_level()));
+        return Ok(());
+    }
+    // Installed before by us (the OnceLock was set by a successful call) or a failed
+    // attempt; tell which by asking log.
+    if std::ptr::eq(
+        log::logger() as *const dyn log::Log as *const (),
+        bridge as *const Bridge as *const (),
+    ) {
+        Ok(())
+    } else {
+        Err(InstallError { _private: () })
+    }
+}
+
+/// Whether logtree is the installed `log` logger.
+pub fn is_installed() -> bool {
+    INSTALLED.get().is_some_and(|b| {
+        std::ptr::eq(
+            log::logger() as *const dyn log::Log as *const (),
+            b as *const Bridge as *const (),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use log::Log;
+    use logtree_core::{Handler, HandlerCell, Value};
+    use parking_lot::Mutex;
+    use std::any::Any;
+    use std::io;
+
+    type Seen = (
+        String,
+        String,
+        Vec<(String, Value<'static>)>,
+        Option<Vec<String>>,
+    );
+    #[derive(Default)]
+    struct Capture(Mutex<Vec<Seen>>);
+    struct Cap(Arc<Capture>);
+    impl Handler for Cap {
+        fn emit(&self, r: &LogRecord<'_>, text: &str) -> io::Result<()> {
+            self.0 .0.lock().push((
+                r.name.to_string(),
+                text.to_owned(),
+                r.extra
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone().into_static()))
+                    .collect(),
+                r.error.as_ref().map(|e| e.chain.clone()),
+            ));
+            Ok(())
+        }
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    }
+
+    fn setup() -> (Bridge, Arc<Capture>) {
+        let m = Manager::new();
+        let cap = Arc::new(Capture::default());
+        m.root()
+            .add_handler(HandlerCell::builder(Cap(cap.clone())).build());
+        m.root().set_level(Level::INFO);
+        (Bridge::new(m), cap)
+    }
+
+    fn rec<'a>(
+        target: &'a str,
+        level: log::Level,
+        args: std::fmt::Arguments<'a>,
+    ) -> log::Record<'a> {
+        log::Record::builder()
+            .target(target)
+            .level(level)
+            .args(args)
+            .build()
+    }
+
+    #[test]
+    fn targets_map_to_dotted_loggers_and_levels_apply() {
+        let (b, cap) = setup();
+        b.manager().get_logger("myapp.db").set_level(Level::DEBUG);
+        b.log(&rec(
+            "myapp::db::pool",
+            log::Level::Debug,
+            format_args!("n={}", 3),
+        ));
+        b.log(&rec(
+            "myapp::web",
+            log::Level::Debug,
+            format_args!("dropped"),
+        ));
+        b.log(&rec(
+            "myapp::web",
+            log::Level::Info,
+            format_args!("kept {{braces}} %s"),
+        ));
+        let got: Vec<(String, String)> = cap
+            .0
+            .lock()
+            .iter()
+            .map(|c| (c.0.clone(), c.1.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("myapp.db.pool".to_owned(), "n=3".to_owned()),
+                ("myapp.web".to_owned(), "kept {braces} %s".to_owned())
+            ]
+        );
+        assert!(b.enabled(
+            &log::Metadata::builder()
+                .target("myapp::db::x")
+                .level(log::Level::Debug)
+                .build()
+        ));
+        assert!(!b.enabled(
+            &log::Metadata::builder()
+                .target("other")
+                .level(log::Level::Debug)
+                .build()
+        ));
+    }
+
+    #[test]
+    fn reconfiguration_invalidates_the_cache() {
+        let (b, cap) = setup();
+        let target = "svc::a";
+        b.log(&rec(target, log::Level::Debug, format_args!("1")));
+        b.manager().get_logger("svc").set_level(Level::DEBUG);
+        b.log(&rec(target, log::Level::Debug, format_args!("2")));
+        b.manager().get_logger("svc").set_disabled(true);
+        b.log(&rec("svc", log::Level::Error, format_args!("3")));
+        let msgs: Vec<String> = cap.0.lock().iter().map(|c| c.1.clone()).collect();
+        assert_eq!(msgs, ["2"]);
+    }
+
+    #[test]
+    fn same_text_at_another_address_is_still_correct() {
+        let (b, cap) = setup();
+        b.manager().get_logger("a").set_level(Level::ERROR);
+        let t1 = String::from("a");
+        b.log(&rec(&t1, log::Level::Info, format_args!("x")));
+        drop(t1);
+        let t2 = String::from("b");
+        b.log(&rec(&t2, log::Level::Info, format_args!("y")));
+        let msgs: Vec<String> = cap.0.lock().iter().map(|c| c.1.clone()).collect();
+        assert_eq!(msgs, ["y"]);
+    }
+
+    #[test]
+    fn key_values_become_typed_extras_and_errors_keep_their_chain() {
+        let (b, cap) = setup();
+        let err = io::Error::new(io::ErrorKind::NotFound, "config missing");
+        let wrapped = io::Error::other(Wrapped(err));
+        let kvs: [(&str, log::kv::Value<'_>); 4] = [
+            ("user", log::kv::Value::from(42u64)),
+            ("ratio", log::kv::Value::from(0.5f64)),
+            ("who", log::kv::Value::from("ann")),
+            ("error", log::kv::Value::from_dyn_error(&wrapped)),
+        ];
+        let r = log::Record::builder()
+            .target("app")
+            .level(log::Level::Error)
+            .args(format_args!("failed"))
+            .key_values(&kvs)
+            .build();
+        b.log(&r);
+        let got = cap.0.lock();
+        let (_, _, extra, error) = &got[0];
+        assert_eq!(extra[0], ("user".to_owned(), Value::Int(42)));
+        assert_eq!(extra[1], ("ratio".to_owned(), Value::Float(0.5)));
+        assert_eq!(extra[2], ("who".to_owned(), Value::Str("ann".into())));
+        assert_eq!(
+            error.as_ref().unwrap(),
+            &vec![
+                "wrapped: config missing".to_owned(),
+                "config missing".to_owned()
+            ]
+        );
+    }
+
+    #[derive(Debug)]
+    struct Wrapped(io::Error);
+    impl std::fmt::Display for Wrapped {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "wrapped: {}", self.0)
+        }
+    }
+    impl std::error::Error for Wrapped {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn a_display_that_logs_does_not_deadlock() {
+        struct Noisy<'a>(&'a Bridge);
+        impl std::fmt::Display for Noisy<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.log(&rec(
+                    "inner",
+                    log::Level::Warn,
+                    format_args!("from display {}", 1),
+                ));
+                f.write_str("outer")
+            }
+        }
+        let (b, cap) = setup();
+        b.log(&rec(
+            "outer",
+            log::Level::Warn,
+            format_args!("{}", Noisy(&b)),
+        ));
+        let msgs: Vec<String> = cap.0.lock().iter().map(|c| c.1.clone()).collect();
+        assert_eq!(msgs, ["from display 1", "outer"]);
+    }
+}
