@@ -162,9 +162,6 @@ impl Manager {
                 Some(Node::Placeholder(children)) => children.push(Arc::downgrade(logger)),
             }
             end = name[..i - 1].rfind('.');
-            if i == 1 {
-                break;
-            }
         }
         logger.state.write().parent = Some(parent.unwrap_or_else(|| self.root.clone()));
     }
