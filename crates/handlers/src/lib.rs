@@ -1,1 +1,39 @@
-//! placeholder
+//! logtree's stock handlers: Python's `StreamHandler`, `FileHandler`,
+//! `WatchedFileHandler`, `RotatingFileHandler`, `TimedRotatingFileHandler`,
+//! `MemoryHandler` and `QueueHandler` (with its listener), each a type with a
+//! builder, implementing [`logtree_core::Handler`].
+//!
+//! # Files
+//! Every file handler opens its file with `O_APPEND` and writes whole records with
+//! one `write(2)`, so several threads and several processes can append to one file
+//! without torn or interleaved lines. Records are buffered by default (32 KiB, at
+//! most 1 s, written at once from `ERROR` up; see [`FlushPolicy`]);
+//! [`FlushPolicy::every_record`] gives Python's write-per-record behaviour.
+//!
+//! What is safe with several processes on one file:
+//!
+//! | setup | safe? |
+//! | --- | --- |
+//! | [`FileHandler`] / [`WatchedFileHandler`] appending from many processes | yes: no lost, torn or interleaved records |
+//! | [`WatchedFileHandler`] + `logrotate` (`create` or `copytruncate`) | yes (`copytruncate` loses what is written between its copy and its truncate, inherently) |
+//! | [`RotatingFileHandler`] / [`TimedRotatingFileHandler`] in several processes | **no**: each process rotates on its own view; use one writer process, or a [`WatchedFileHandler`] with external rotation |
+//!
+//! Failures (disk full, permission lost, directory deleted) are returned from
+//! `emit`; the handler cell reports each distinct one once and says when the handler
+//! recovered. Handlers retry by themselves; nothing panics or blocks.
+#![deny(missing_docs)]
+
+mod common;
+mod error;
+mod file;
+mod flusher;
+mod sink;
+mod stream;
+mod watched;
+
+pub use error::{Error, ErrorKind};
+pub use file::{FileHandler, FileHandlerBuilder};
+pub use logtree_core::NullHandler;
+pub use sink::{FlushPolicy, Mode};
+pub use stream::{StreamHandler, StreamHandlerBuilder};
+pub use watched::{WatchedFileHandler, WatchedFileHandlerBuilder, DEFAULT_WATCH_INTERVAL};

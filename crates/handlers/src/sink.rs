@@ -1,0 +1,651 @@
+//! The append-mode file writer behind every file handler: opening, the write
+//! buffer and its flush policy, noticing that the file was rotated or deleted, and
+//! failing and recovering without ever blocking or panicking.
+//!
+//! # One `write(2)` per batch of whole records
+//! Every file is opened with `O_APPEND`, in every mode (Python's `'w'` included), so
+//! each `write` lands at the end of the file as it is at that moment, even when
+//! another process or `logrotate`'s `copytruncate` moved the end. A record (text and
+//! terminator) is built in the buffer and only whole records are ever written, in
+//! one `write` call. On Linux a `write` to a regular file holds the inode lock for
+//! its whole length, so records from several processes appending to one file never
+//! tear or interleave. (A short write only happens on errors such as `ENOSPC`; then
+//! the rest is retried and a torn record is possible, as with any writer.)
+//!
+//! # Flush policy ([`FlushPolicy`])
+//! The default buffers up to 32 KiB and writes the buffer when the next record
+//! would not fit, when a record at `ERROR` or above arrives, on `flush()`, `close()`
+//! and shutdown, at process exit (an `atexit` hook), and at the latest `max_delay`
+//! (1 s) after the first unwritten record, from a shared background thread (see
+//! `flusher.rs`). [`FlushPolicy::every_record`] writes each record at once, as
+//! Python does.
+//!
+//! # Noticing rotation and deletion
+//! Right before a physical write, at most once per `check_interval`, the core looks
+//! at the file: a watched file (`WatchedFileHandler`) stats the *path* and reopens
+//! when the device or inode changed or the path is gone; every other file handler
+//! `fstat`s its descriptor and reopens (re-creates) the file when it was deleted
+//! (link count 0) — Python keeps writing into the deleted file forever.
+//!
+//! # Failure
+//! A failed write discards what was being written (those records are lost, as in
+//! Python) and returns the error, which the handler cell reports once. Until a
+//! write succeeds again the core writes each record at once, so a full disk costs
+//! one failing `write` per record and the first success ends the episode. A failed
+//! open is retried at most once per `reopen_delay` (1 s); records arriving in
+//! between are refused with the same error, without a system call. A write that
+//! fails on the background thread is reported there, with the number of records
+//! lost.
+
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use logtree_core::Level;
+use parking_lot::{Mutex, MutexGuard};
+
+use crate::error::Error;
+use crate::flusher;
+
+/// How a file is opened: Python's `mode` argument.
+///
+/// Every mode opens the file with `O_APPEND` (see the module docs of the file
+/// handlers); they differ in what happens to an existing file.
+///
+/// ```
+/// use logtree_handlers::Mode;
+/// assert_eq!("w".parse::<Mode>().unwrap(), Mode::Truncate);
+/// assert_eq!(Mode::Append.as_python(), "a");
+/// assert_eq!("r".parse::<Mode>().unwrap_err().to_string(),
+///            "unsupported file mode 'r': expected 'a', 'w' or 'x'");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// `'a'`: append to the file, creating it if needed (the default).
+    #[default]
+    Append,
+    /// `'w'`: empty the file when opening it.
+    Truncate,
+    /// `'x'`: create the file; opening fails if it exists.
+    CreateNew,
+}
+
+impl Mode {
+    /// Python's spelling: `"a"`, `"w"` or `"x"`.
+    pub fn as_python(self) -> &'static str {
+        match self {
+            Mode::Append => "a",
+            Mode::Truncate => "w",
+            Mode::CreateNew => "x",
+        }
+    }
+}
+
+impl FromStr for Mode {
+    type Err = Error;
+
+    /// Accepts Python's text modes: `a`, `w`, `x`, optionally with `t` and/or `+`
+    /// (`"at"`, `"a+"`); the file is only ever written.
+    fn from_str(s: &str) -> Result<Mode, Error> {
+        let base: String = s.chars().filter(|c| *c != 't' && *c != '+').collect();
+        let ok_rest = s.chars().filter(|c| *c == 't').count() <= 1
+            && s.chars().filter(|c| *c == '+').count() <= 1;
+        match (base.as_str(), ok_rest) {
+            ("a", true) => Ok(Mode::Append),
+            ("w", true) => Ok(Mode::Truncate),
+            ("x", true) => Ok(Mode::CreateNew),
+            _ => Err(Error::invalid(format!(
+                "unsupported file mode '{s}': expected 'a', 'w' or 'x'"
+            ))),
+        }
+    }
+}
+
+/// When a file handler writes its buffer to the file.
+///
+/// | option | [`FlushPolicy::buffered`] (the default) | [`FlushPolicy::every_record`] |
+/// | --- | --- | --- |
+/// | `capacity` | 32 KiB | none |
+/// | `max_delay` | 1 s | none |
+/// | `flush_level` | `ERROR` | every record |
+///
+/// Buffered records are also written on `flush()`, `close()`, shutdown and at
+/// process exit.
+///
+/// ```
+/// use std::time::Duration;
+/// use logtree_core::Level;
+/// use logtree_handlers::FlushPolicy;
+/// let p = FlushPolicy::buffered()
+///     .capacity(8 * 1024)
+///     .max_delay(Duration::from_millis(200))
+///     .flush_level(Level::WARNING);
+/// assert!(!p.is_every_record());
+/// assert!(FlushPolicy::every_record().is_every_record());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlushPolicy {
+    every_record: bool,
+    capacity: usize,
+    max_delay: Duration,
+    flush_level: Level,
+}
+
+impl Default for FlushPolicy {
+    fn default() -> Self {
+        FlushPolicy::buffered()
+    }
+}
+
+impl FlushPolicy {
+    /// Buffer records: 32 KiB, written after at most 1 s, at once from `ERROR` up.
+    pub fn buffered() -> FlushPolicy {
+        FlushPolicy {
+            every_record: false,
+            capacity: 32 * 1024,
+            max_delay: Duration::from_secs(1),
+            flush_level: Level::ERROR,
+        }
+    }
+
+    /// Write every record at once (Python's behaviour).
+    pub fn every_record() -> FlushPolicy {
+        FlushPolicy {
+            every_record: true,
+            ..FlushPolicy::buffered()
+        }
+    }
+
+    /// The buffer size in bytes; a record that does not fit is written on its own.
+    pub fn capacity(mut self, bytes: usize) -> FlushPolicy {
+        self.capacity = bytes.max(1);
+        self
+    }
+
+    /// The longest a record waits in the buffer.
+    pub fn max_delay(mut self, delay: Duration) -> FlushPolicy {
+        self.max_delay = delay;
+        self
+    }
+
+    /// Records at this level or above are written at once, with what is buffered.
+    pub fn flush_level(mut self, level: Level) -> FlushPolicy {
+        self.flush_level = level;
+        self
+    }
+
+    /// Whether every record is written at once.
+    pub fn is_every_record(&self) -> bool {
+        self.every_record
+    }
+}
+
+/// What the core checks before writing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Watch {
+    /// Reopen when the open file was deleted.
+    Unlinked,
+    /// Reopen when the path names another file, or nothing.
+    Path,
+}
+
+/// Accepts the UTF-8 family of Python encoding names (and `None`/`"locale"`, which
+/// are UTF-8 on every system logtree supports).
+pub(crate) fn check_encoding(encoding: Option<&str>) -> Result<(), Error> {
+    let Some(enc) = encoding else { return Ok(()) };
+    let norm: String = enc
+        .trim()
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| !matches!(c, '-' | '_' | ' '))
+        .collect();
+    match norm.as_str() {
+        "utf8" | "u8" | "utf" | "cp65001" | "locale" => Ok(()),
+        _ => Err(Error::invalid(format!(
+            "unsupported encoding '{enc}': only utf-8 is supported"
+        ))),
+    }
+}
+
+/// Accepts Python's error handler names; they never apply, since Rust text is
+/// always valid UTF-8.
+pub(crate) fn check_errors(errors: Option<&str>) -> Result<(), Error> {
+    match errors {
+        None
+        | Some(
+            "strict" | "ignore" | "replace" | "backslashreplace" | "surrogateescape"
+            | "xmlcharrefreplace" | "namereplace" | "surrogatepass",
+        ) => Ok(()),
+        Some(e) => Err(Error::invalid(format!("unknown error handler '{e}'"))),
+    }
+}
+
+/// Resolves `path` against the current directory once, as Python's `abspath`.
+pub(crate) fn absolute(path: &Path) -> Result<PathBuf, Error> {
+    std::path::absolute(path)
+        .map_err(|e| Error::io(format!("cannot resolve '{}'", path.display()), e))
+}
+
+/// Everything fixed when a core is made.
+#[derive(Debug, Clone)]
+pub(crate) struct Options {
+    pub(crate) path: PathBuf,
+    pub(crate) mode: Mode,
+    pub(crate) policy: FlushPolicy,
+    pub(crate) watch: Watch,
+    pub(crate) check_interval: Duration,
+    pub(crate) reopen_delay: Duration,
+    /// Keep `State::file_len` in step with the file (size rotation).
+    pub(crate) track_size: bool,
+    /// Reopen after `close` whatever the mode (rotating handlers do, in Python).
+    pub(crate) reopen_after_close: bool,
+    pub(crate) class_name: &'static str,
+}
+
+/// The file, its buffer and what the core knows about them. Rotating handlers
+/// lock it for the whole of a record: check, roll over, write.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    file: Option<File>,
+    /// `close()` was called (Python's `_closed`).
+    closed: bool,
+    buf: Vec<u8>,
+    buf_records: usize,
+    scheduled: bool,
+    id: (u64, u64),
+    regular: bool,
+    /// The file's length as last known, with what this core wrote since.
+    file_len: u64,
+    last_check: Option<Instant>,
+    failing: bool,
+    open_failure: Option<OpenFailure>,
+}
+
+#[derive(Debug)]
+struct OpenFailure {
+    retry_at: Instant,
+    kind: io::ErrorKind,
+    os_code: Option<i32>,
+    text: String,
+}
+
+/// `cannot open '/path'`, with the cause as its source.
+#[derive(Debug)]
+struct OpenError {
+    path: PathBuf,
+    source: io::Error,
+}
+
+impl fmt::Display for OpenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot open '{}'", self.path.display())
+    }
+}
+
+impl std::error::Error for OpenError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+// Used by the rotating handlers.
+#[allow(dead_code)]
+impl State {
+    /// Bytes in the file plus bytes buffered: Python's `stream.tell()` after
+    /// `seek(0, 2)`.
+    pub(crate) fn size(&self) -> u64 {
+        self.file_len + self.buf.len() as u64
+    }
+
+    /// Whether a file is open.
+    pub(crate) fn is_open(&self) -> bool {
+        self.file.is_some()
+    }
+
+    /// Whether the open file is a regular file (Python never rotates others).
+    pub(crate) fn is_regular(&self) -> bool {
+        self.regular
+    }
+}
+
+/// The shared writer. Handlers hold it in an `Arc`; the flusher holds a `Weak`.
+#[derive(Debug)]
+pub(crate) struct FileCore {
+    opts: Options,
+    state: Mutex<State>,
+    me: Weak<FileCore>,
+}
+
+impl FileCore {
+    /// Makes a core and, unless `delay`, opens the file.
+    pub(crate) fn new(mut opts: Options, delay: bool) -> io::Result<Arc<FileCore>> {
+        if !opts.policy.every_record && !flusher::background_available() {
+            opts.policy.every_record = true;
+        }
+        let core = Arc::new_cyclic(|me| FileCore {
+            opts,
+            state: Mutex::new(State::default()),
+            me: me.clone(),
+        });
+        if !delay {
+            let mut st = core.state.lock();
+            // The builder adds its own context to the plain cause.
+            core.open_raw(&mut st)?;
+        }
+        if !core.opts.policy.every_record {
+            flusher::register(Arc::downgrade(&core));
+        }
+        Ok(core)
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.opts.path
+    }
+
+    pub(crate) fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    #[allow(dead_code)] // used by the rotating handlers
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock()
+    }
+
+    /// Writes one record (text then terminator).
+    pub(crate) fn emit(&self, level: Level, text: &str, terminator: &str) -> io::Result<()> {
+        let mut st = self.state.lock();
+        if !self.ensure_open(&mut st)? {
+            return Ok(());
+        }
+        self.push(&mut st, level, text, terminator)
+    }
+
+    /// Opens the file if it is not open. `Ok(false)`: Python's rule that a closed
+    /// handler in mode `'w'` drops records silently.
+    pub(crate) fn ensure_open(&self, st: &mut State) -> io::Result<bool> {
+        if st.file.is_some() {
+            return Ok(true);
+        }
+        if st.closed && self.opts.mode == Mode::Truncate && !self.opts.reopen_after_close {
+            return Ok(false);
+        }
+        if let Some(f) = &st.open_failure {
+            if Instant::now() < f.retry_at {
+                let source = match f.os_code {
+                    Some(code) => io::Error::from_raw_os_error(code),
+                    None => io::Error::new(f.kind, f.text.clone()),
+                };
+                return Err(io::Error::new(
+                    f.kind,
+                    OpenError {
+                        path: self.opts.path.clone(),
+                        source,
+                    },
+                ));
+            }
+        }
+        self.open_now(st)?;
+        Ok(true)
+    }
+
+    /// Opens (or reopens) the file now.
+    pub(crate) fn open_now(&self, st: &mut State) -> io::Result<()> {
+        self.open_raw(st).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                OpenError {
+                    path: self.opts.path.clone(),
+                    source: e,
+                },
+            )
+        })
+    }
+
+    fn open_raw(&self, st: &mut State) -> io::Result<()> {
+        st.file = None;
+        match open(&self.opts.path, self.opts.mode) {
+            Ok(file) => {
+                let meta = file.metadata();
+                st.regular = meta
+                    .as_ref()
+                    .map(|m| m.file_type().is_file())
+                    .unwrap_or(false);
+                st.id = meta.as_ref().map(file_id).unwrap_or((0, 0));
+                st.file_len = meta.map(|m| m.len()).unwrap_or(0);
+                st.file = Some(file);
+                st.open_failure = None;
+                st.last_check = Some(Instant::now());
+                Ok(())
+            }
+            Err(e) => {
+                st.open_failure = Some(OpenFailure {
+                    retry_at: Instant::now() + self.opts.reopen_delay,
+                    kind: e.kind(),
+                    os_code: e.raw_os_error(),
+                    text: e.to_string(),
+                });
+                Err(e)
+            }
+        }
+    }
+
+    /// Adds a record to the buffer and writes as the policy says. The file must be
+    /// open ([`FileCore::ensure_open`]).
+    pub(crate) fn push(
+        &self,
+        st: &mut State,
+        level: Level,
+        text: &str,
+        terminator: &str,
+    ) -> io::Result<()> {
+        let p = &self.opts.policy;
+        let direct = p.every_record || st.failing;
+        let len = text.len() + terminator.len();
+        if !st.buf.is_empty() && st.buf.len() + len > p.capacity {
+            self.write_buf(st)?;
+        }
+        let was_empty = st.buf.is_empty();
+        if was_empty && st.buf.capacity() == 0 && !direct {
+            st.buf.reserve(p.capacity.max(len));
+        }
+        st.buf.extend_from_slice(text.as_bytes());
+        st.buf.extend_from_slice(terminator.as_bytes());
+        st.buf_records += 1;
+        if direct || level >= p.flush_level || st.buf.len() >= p.capacity {
+            return self.write_buf(st);
+        }
+        if was_empty && !st.scheduled {
+            st.scheduled = true;
+            flusher::schedule(self.me.clone(), Instant::now() + p.max_delay);
+        }
+        Ok(())
+    }
+
+    /// Writes the buffer in one `write` (after checking for rotation/deletion).
+    pub(crate) fn write_buf(&self, st: &mut State) -> io::Result<()> {
+        if st.buf.is_empty() {
+            return Ok(());
+        }
+        let result = self.check_file(st).and_then(|()| match &st.file {
+            Some(f) => write_all(f, &st.buf),
+            // Closed in mode 'w' between buffering and writing: dropped.
+            None => Ok(()),
+        });
+        let written = st.buf.len() as u64;
+        st.buf.clear();
+        st.buf_records = 0;
+        // Do not keep a huge buffer left by one oversized record.
+        if st.buf.capacity() > 4 * self.opts.policy.capacity.max(64 * 1024) {
+            st.buf = Vec::new();
+        }
+        match result {
+            Ok(()) => {
+                st.failing = false;
+                st.file_len += written;
+                if self.opts.track_size {
+                    if let Some(Ok(m)) = st.file.as_ref().map(File::metadata) {
+                        st.file_len = m.len();
+                    }
+                }
+                Ok(())
+            }
+            Err(e) => {
+                st.failing = true;
+                Err(e)
+            }
+        }
+    }
+
+    /// Reopens the file if it was rotated away or deleted (at most once per
+    /// `check_interval`).
+    fn check_file(&self, st: &mut State) -> io::Result<()> {
+        let Some(file) = &st.file else { return Ok(()) };
+        let now = Instant::now();
+        if let Some(last) = st.last_check {
+            if now.saturating_duration_since(last) < self.opts.check_interval {
+                return Ok(());
+            }
+        }
+        st.last_check = Some(now);
+        let stale = match self.opts.watch {
+            Watch::Unlinked => file.metadata().map(|m| is_unlinked(&m)).unwrap_or(false),
+            Watch::Path => match std::fs::metadata(&self.opts.path) {
+                Ok(m) => file_id(&m) != st.id,
+                Err(e) => e.kind() == io::ErrorKind::NotFound,
+            },
+        };
+        if stale {
+            self.open_now(st)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the buffer.
+    pub(crate) fn flush(&self) -> io::Result<()> {
+        let mut st = self.state.lock();
+        self.write_buf(&mut st)
+    }
+
+    /// Writes the buffer and closes the file; a later record may reopen it.
+    pub(crate) fn close(&self) -> io::Result<()> {
+        let mut st = self.state.lock();
+        let r = self.write_buf(&mut st);
+        st.file = None;
+        st.closed = true;
+        r
+    }
+
+    /// Writes the buffer and closes the file, without marking the core closed
+    /// (rotation).
+    #[allow(dead_code)] // used by the rotating handlers
+    pub(crate) fn close_file(&self, st: &mut State) -> io::Result<()> {
+        let r = self.write_buf(st);
+        st.file = None;
+        r
+    }
+
+    /// Called by the flusher thread.
+    pub(crate) fn background_flush(&self) {
+        let mut st = self.state.lock();
+        st.scheduled = false;
+        let n = st.buf_records;
+        if let Err(e) = self.write_buf(&mut st) {
+            drop(st);
+            report_background(self.opts.class_name, &self.opts.path, n, &e);
+        }
+    }
+
+    /// Called at process exit.
+    pub(crate) fn flush_at_exit(&self, wait: Duration) {
+        if let Some(mut st) = self.state.try_lock_for(wait) {
+            let _ = self.write_buf(&mut st);
+        }
+    }
+
+    /// `FileHandler '/abs/app.log'`.
+    pub(crate) fn describe(&self, class: &str) -> String {
+        format!("{class} '{}'", self.opts.path.display())
+    }
+}
+
+#[cold]
+fn report_background(class: &str, path: &Path, records: usize, e: &io::Error) {
+    use std::error::Error as _;
+    let mut text = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        src = s.source();
+    }
+    logtree_core::report::report(&format!(
+        "{class} '{}': a buffered write failed, {records} record{} lost: {text}",
+        path.display(),
+        if records == 1 { "" } else { "s" }
+    ));
+}
+
+fn open(path: &Path, mode: Mode) -> io::Result<File> {
+    let mut o = OpenOptions::new();
+    match mode {
+        Mode::Append => {
+            o.append(true).create(true);
+        }
+        Mode::Truncate => {
+            o.write(true).create(true).truncate(true);
+            set_append(&mut o);
+        }
+        Mode::CreateNew => {
+            o.append(true).create_new(true);
+        }
+    }
+    o.open(path)
+}
+
+#[cfg(unix)]
+fn set_append(o: &mut OpenOptions) {
+    use std::os::unix::fs::OpenOptionsExt;
+    o.custom_flags(libc::O_APPEND);
+}
+
+#[cfg(not(unix))]
+fn set_append(_: &mut OpenOptions) {}
+
+/// Writes `buf` with as few `write` calls as the kernel allows (one, normally).
+fn write_all(mut f: &File, mut buf: &[u8]) -> io::Result<()> {
+    while !buf.is_empty() {
+        match f.write(buf) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => buf = &buf[n..],
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+pub(crate) fn file_id(m: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (m.dev(), m.ino())
+}
+
+#[cfg(not(unix))]
+pub(crate) fn file_id(_: &std::fs::Metadata) -> (u64, u64) {
+    (0, 0)
+}
+
+#[cfg(unix)]
+fn is_unlinked(m: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    m.nlink() == 0
+}
+
+#[cfg(not(unix))]
+fn is_unlinked(_: &std::fs::Metadata) -> bool {
+    false
+}

@@ -1,0 +1,287 @@
+//! [`StreamHandler`]: Python's `logging.StreamHandler`, writing each record with its
+//! terminator to stdout, stderr or any `Write + Send`.
+//!
+//! Each record is built (text and terminator) in a reused per-thread buffer and
+//! handed to the stream in one `write_all`, then the stream is flushed, as Python
+//! flushes after every record. Stdout and stderr go through `std::io::stdout()` and
+//! `std::io::stderr()`, whose process-wide locks keep two handlers on the same
+//! stream (or a handler and `println!`) in line order. `close()` flushes and does
+//! not close the stream: records arriving afterwards are still written, as in
+//! Python.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::fmt;
+use std::io::{self, Write};
+
+use logtree_core::{Handler, LogRecord};
+use parking_lot::Mutex;
+
+enum Target {
+    Stdout,
+    Stderr,
+    Writer(Mutex<Box<dyn Write + Send>>),
+}
+
+/// Writes records to a stream.
+///
+/// ```
+/// use logtree_core::{HandlerCell, Level, LogRecord};
+/// use logtree_handlers::StreamHandler;
+/// let cell = HandlerCell::builder(StreamHandler::stdout()).build();
+/// cell.handle(&LogRecord::new("app", Level::INFO, "to stdout"));
+/// ```
+pub struct StreamHandler {
+    target: Target,
+    terminator: String,
+    name: String,
+}
+
+impl fmt::Debug for StreamHandler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamHandler")
+            .field("stream", &self.name)
+            .field("terminator", &self.terminator)
+            .finish()
+    }
+}
+
+/// Builds a [`StreamHandler`].
+///
+/// | option | default | Python |
+/// | --- | --- | --- |
+/// | stream | stderr | `stream=None` (`sys.stderr`) |
+/// | `terminator` | `"\n"` | `terminator` |
+#[must_use]
+pub struct StreamHandlerBuilder {
+    target: Target,
+    terminator: String,
+    name: String,
+}
+
+impl fmt::Debug for StreamHandlerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamHandlerBuilder")
+            .field("stream", &self.name)
+            .finish()
+    }
+}
+
+impl StreamHandler {
+    /// A builder; the stream is stderr unless set.
+    pub fn builder() -> StreamHandlerBuilder {
+        StreamHandlerBuilder {
+            target: Target::Stderr,
+            terminator: "\n".to_owned(),
+            name: "<stderr>".to_owned(),
+        }
+    }
+
+    /// A handler writing to stdout.
+    pub fn stdout() -> StreamHandler {
+        StreamHandler::builder().stdout().build()
+    }
+
+    /// A handler writing to stderr.
+    pub fn stderr() -> StreamHandler {
+        StreamHandler::builder().build()
+    }
+
+    /// The terminator.
+    pub fn terminator(&self) -> &str {
+        &self.terminator
+    }
+
+    /// The stream's name: `<stdout>`, `<stderr>` or the writer's given name.
+    pub fn stream_name(&self) -> &str {
+        &self.name
+    }
+
+    fn write_record(&self, bytes: &[u8]) -> io::Result<()> {
+        match &self.target {
+            Target::Stdout => {
+                let mut out = io::stdout().lock();
+                out.write_all(bytes)?;
+                out.flush()
+            }
+            Target::Stderr => io::stderr().lock().write_all(bytes),
+            Target::Writer(w) => {
+                let mut w = w.lock();
+                w.write_all(bytes)?;
+                w.flush()
+            }
+        }
+    }
+}
+
+impl StreamHandlerBuilder {
+    /// Write to the process's stdout.
+    pub fn stdout(mut self) -> Self {
+        self.target = Target::Stdout;
+        self.name = "<stdout>".to_owned();
+        self
+    }
+
+    /// Write to the process's stderr (the default).
+    pub fn stderr(mut self) -> Self {
+        self.target = Target::Stderr;
+        self.name = "<stderr>".to_owned();
+        self
+    }
+
+    /// Write to `writer` (flushed after every record); `name` is how `logtree tree`
+    /// shows it.
+    pub fn writer(mut self, name: impl Into<String>, writer: impl Write + Send + 'static) -> Self {
+        self.target = Target::Writer(Mutex::new(Box::new(writer)));
+        self.name = name.into();
+        self
+    }
+
+    /// What follows each record (default `"\n"`; `""` for none).
+    pub fn terminator(mut self, terminator: impl Into<String>) -> Self {
+        self.terminator = terminator.into();
+        self
+    }
+
+    /// The handler.
+    pub fn build(self) -> StreamHandler {
+        StreamHandler {
+            target: self.target,
+            terminator: self.terminator,
+            name: self.name,
+        }
+    }
+}
+
+thread_local! {
+    static LINE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Handler for StreamHandler {
+    fn emit(&self, _: &LogRecord<'_>, text: &str) -> io::Result<()> {
+        let build = |line: &mut Vec<u8>| {
+            line.clear();
+            line.extend_from_slice(text.as_bytes());
+            line.extend_from_slice(self.terminator.as_bytes());
+        };
+        // Reuse this thread's buffer unless a writer logs from inside `emit`.
+        let reused = LINE.try_with(|cell| {
+            cell.try_borrow_mut().ok().map(|mut line| {
+                build(&mut line);
+                let r = self.write_record(&line);
+                if line.capacity() > 64 * 1024 {
+                    *line = Vec::new();
+                }
+                r
+            })
+        });
+        match reused {
+            Ok(Some(r)) => r,
+            _ => {
+                let mut line = Vec::with_capacity(text.len() + self.terminator.len());
+                build(&mut line);
+                self.write_record(&line)
+            }
+        }
+    }
+
+    fn flush(&self) -> io::Result<()> {
+        match &self.target {
+            Target::Stdout => io::stdout().lock().flush(),
+            Target::Stderr => Ok(()),
+            Target::Writer(w) => w.lock().flush(),
+        }
+    }
+
+    fn close(&self) -> io::Result<()> {
+        // Python's StreamHandler does not close its stream.
+        self.flush()
+    }
+
+    fn class_name(&self) -> &'static str {
+        "StreamHandler"
+    }
+
+    fn describe(&self) -> String {
+        format!("StreamHandler {}", self.name)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use logtree_core::{HandlerCell, Level};
+    use std::sync::Arc;
+
+    /// A writer that records each `write` call separately.
+    #[derive(Clone, Default)]
+    struct Calls(Arc<Mutex<Vec<Vec<u8>>>>);
+    impl Write for Calls {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().push(buf.to_vec());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn one_write_per_record_with_terminator() {
+        let calls = Calls::default();
+        let h = StreamHandler::builder()
+            .writer("mem", calls.clone())
+            .terminator("|\n")
+            .build();
+        let cell = HandlerCell::builder(h).build();
+        cell.handle(&LogRecord::new("a", Level::INFO, "one"));
+        cell.handle(&LogRecord::new("a", Level::INFO, "two\nlines"));
+        assert_eq!(
+            *calls.0.lock(),
+            vec![b"one|\n".to_vec(), b"two\nlines|\n".to_vec()]
+        );
+    }
+
+    #[test]
+    fn close_does_not_stop_writing() {
+        let calls = Calls::default();
+        let cell = HandlerCell::builder(
+            StreamHandler::builder()
+                .writer("mem", calls.clone())
+                .build(),
+        )
+        .build();
+        cell.close();
+        cell.handle(&LogRecord::new("a", Level::INFO, "after close"));
+        assert_eq!(*calls.0.lock(), vec![b"after close\n".to_vec()]);
+    }
+
+    #[test]
+    fn write_errors_are_returned() {
+        struct Broken;
+        impl Write for Broken {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::Error::from(io::ErrorKind::BrokenPipe))
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let h = StreamHandler::builder().writer("broken", Broken).build();
+        let e = h
+            .emit(&LogRecord::new("a", Level::INFO, "x"), "x")
+            .unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::BrokenPipe);
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(StreamHandler::stdout().describe(), "StreamHandler <stdout>");
+        assert_eq!(StreamHandler::builder().build().stream_name(), "<stderr>");
+        assert_eq!(StreamHandler::stderr().terminator(), "\n");
+    }
+}
