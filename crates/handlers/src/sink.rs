@@ -292,8 +292,6 @@ impl std::error::Error for OpenError {
     }
 }
 
-// Used by the rotating handlers.
-#[allow(dead_code)]
 impl State {
     /// Bytes in the file plus bytes buffered: Python's `stream.tell()` after
     /// `seek(0, 2)`.
@@ -350,7 +348,6 @@ impl FileCore {
         &self.opts
     }
 
-    #[allow(dead_code)] // used by the rotating handlers
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock()
     }
@@ -541,7 +538,6 @@ impl FileCore {
 
     /// Writes the buffer and closes the file, without marking the core closed
     /// (rotation).
-    #[allow(dead_code)] // used by the rotating handlers
     pub(crate) fn close_file(&self, st: &mut State) -> io::Result<()> {
         let r = self.write_buf(st);
         st.file = None;
