@@ -216,12 +216,18 @@ static DEFAULT_FORMATTER: MessageFormatter = MessageFormatter;
 impl HandlerCell {
     /// A builder for a cell holding `handler`.
     pub fn builder(handler: impl Handler) -> HandlerCellBuilder {
+        HandlerCell::builder_boxed(Box::new(handler))
+    }
+
+    /// A builder for a cell holding a handler that is already boxed (what
+    /// configuration loaders get from a registry of factories).
+    pub fn builder_boxed(handler: Box<dyn Handler>) -> HandlerCellBuilder {
         HandlerCellBuilder {
             name: None,
             level: Level::NOTSET,
             filters: Vec::new(),
             formatter: None,
-            handler: Box::new(handler),
+            handler,
         }
     }
 
