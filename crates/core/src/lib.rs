@@ -42,6 +42,6 @@ pub use filter::{CallbackFilter, Filter, NameFilter};
 pub use formatter::{append_exc_and_stack, FormatError, Formatter, MessageFormatter};
 pub use handler::{Handler, HandlerCell, HandlerCellBuilder, NullHandler, StderrHandler};
 pub use level::{add_level_name, Level};
-pub use manager::{global, Logger, LoggerEntry, Manager, Plan};
+pub use manager::{global, in_dispatch, Logger, LoggerEntry, Manager, Plan};
 pub use record::{current_thread_id, current_thread_name, now, ErrorInfo, LogRecord, Request};
 pub use value::{write_float_repr, Value};

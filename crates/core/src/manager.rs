@@ -640,6 +640,13 @@ thread_local! {
 /// How deep a handler may log from inside a handler before records are dropped.
 const MAX_DEPTH: u32 = 4;
 
+/// Whether the calling thread is dispatching a record right now (a filter,
+/// formatter or handler of it is running). A panic hook uses it: logging a panic
+/// that happened inside a handler could wait forever on that handler's own lock.
+pub fn in_dispatch() -> bool {
+    DEPTH.try_with(|d| d.get() > 0).unwrap_or(false)
+}
+
 impl Plan {
     /// The epoch this plan was computed for.
     pub fn epoch(&self) -> u64 {
