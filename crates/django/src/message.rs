@@ -1,0 +1,178 @@
+//! One e-mail: subject, sender, recipients, a text body and an optional HTML
+//! alternative, and its RFC 5322 form.
+//!
+//! The bytes come from `lettre`'s builder, which encodes every header value
+//! (RFC 2047 encoded words for anything that is not plain printable ASCII) and folds
+//! long ones, so no value can add a header: that is the header-injection guarantee
+//! the tests check on what a real SMTP server receives. Bodies get a
+//! transfer encoding chosen by `lettre` (7bit, quoted-printable or base64), so no
+//! body line exceeds 998 octets either.
+
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::Message;
+
+use crate::backend::MailError;
+
+/// An e-mail ready to send.
+///
+/// ```
+/// use logtree_django::EmailMessage;
+/// let m = EmailMessage::new("[Django] ERROR: x", "root@localhost", vec!["ops@example.com".into()], "body");
+/// let raw = String::from_utf8(m.formatted().unwrap()).unwrap();
+/// assert!(raw.contains("Subject: [Django] ERROR: x\r\n"));
+/// assert!(raw.contains("To: ops@example.com\r\n"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EmailMessage {
+    /// The subject, exactly as it should read (prefix included).
+    pub subject: String,
+    /// The sender: an address, or `Name <address>`.
+    pub from: String,
+    /// The recipients.
+    pub to: Vec<String>,
+    /// The text body.
+    pub body: String,
+    /// The HTML alternative, if any.
+    pub html: Option<String>,
+}
+
+impl EmailMessage {
+    /// A text-only message.
+    pub fn new(
+        subject: impl Into<String>,
+        from: impl Into<String>,
+        to: Vec<String>,
+        body: impl Into<String>,
+    ) -> EmailMessage {
+        EmailMessage {
+            subject: subject.into(),
+            from: from.into(),
+            to,
+            body: body.into(),
+            html: None,
+        }
+    }
+
+    /// Adds an HTML alternative (`multipart/alternative`).
+    pub fn with_html(mut self, html: impl Into<String>) -> EmailMessage {
+        self.html = Some(html.into());
+        self
+    }
+
+    pub(crate) fn to_lettre(&self) -> Result<Message, MailError> {
+        let from = parse_mailbox(&self.from)
+            .map_err(|e| MailError::message(format!("bad sender {:?}", self.from), e))?;
+        let mut b = Message::builder().from(from).subject(self.subject.as_str());
+        for to in &self.to {
+            let mb = parse_mailbox(to)
+                .map_err(|e| MailError::message(format!("bad recipient {to:?}"), e))?;
+            b = b.to(mb);
+        }
+        let built = match &self.html {
+            Some(html) => b.multipart(MultiPart::alternative_plain_html(
+                self.body.clone(),
+                html.clone(),
+            )),
+            None => b.singlepart(SinglePart::plain(self.body.clone())),
+        };
+        built.map_err(|e| MailError::message("cannot build the message".to_owned(), e))
+    }
+
+    /// The message as RFC 5322 bytes (CRLF line ends), as an SMTP server receives it.
+    pub fn formatted(&self) -> Result<Vec<u8>, MailError> {
+        Ok(self.to_lettre()?.formatted())
+    }
+}
+
+pub(crate) fn parse_mailbox(s: &str) -> Result<Mailbox, lettre::address::AddressError> {
+    s.trim().parse::<Mailbox>()
+}
+
+/// Django's `format_subject`, and a little more: CR and LF become the two
+/// characters `\r` and `\n` (exactly as Django writes them), and every other control
+/// character (C0 but tab, DEL, C1, U+2028, U+2029) is written as a Python-style
+/// escape (`\x00`, `\u2028`), so that a subject is always one line of visible text
+/// in every mail client. Django passes those through; logtree does not.
+///
+/// ```
+/// assert_eq!(logtree_django::format_subject("a\r\nb\x00c"), "a\\r\\nb\\x00c");
+/// ```
+pub fn format_subject(s: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push(c),
+            c if (c as u32) < 0x20 || (0x7f..=0x9f).contains(&(c as u32)) => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            '\u{2028}' | '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// CRLF → LF: Django's console and file backends write messages with `\n` line
+/// ends (`message.as_bytes()` with the default policy).
+pub(crate) fn to_lf(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] == b'\r' && raw.get(i + 1) == Some(&b'\n') {
+            i += 1;
+            continue;
+        }
+        out.push(raw[i]);
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subject_escapes_match_django_for_cr_and_lf() {
+        assert_eq!(
+            format_subject("plain message\nsecond line"),
+            "plain message\\nsecond line"
+        );
+        assert_eq!(format_subject("windows\r\nline"), "windows\\r\\nline");
+        assert_eq!(format_subject("tab\tok é 支付"), "tab\tok é 支付");
+        assert_eq!(
+            format_subject("\x0b\x0c\x1c\x7f\u{85}\u{2028}"),
+            "\\x0b\\x0c\\x1c\\x7f\\x85\\u2028"
+        );
+    }
+
+    #[test]
+    fn html_makes_an_alternative() {
+        let m = EmailMessage::new("s", "root@localhost", vec!["a@example.com".into()], "text")
+            .with_html("<p>x</p>");
+        let raw = String::from_utf8(m.formatted().unwrap()).unwrap();
+        assert!(raw.contains("multipart/alternative"), "{raw}");
+        assert!(raw.contains("text/html"), "{raw}");
+        assert!(raw.contains("text/plain"), "{raw}");
+    }
+
+    #[test]
+    fn bad_addresses_are_errors() {
+        let m = EmailMessage::new("s", "not an address", vec![], "b");
+        assert_eq!(
+            m.formatted().unwrap_err().to_string(),
+            "bad sender \"not an address\": Invalid input"
+        );
+    }
+
+    #[test]
+    fn crlf_to_lf() {
+        assert_eq!(to_lf(b"a\r\nb\rc\n"), b"a\nb\rc\n");
+    }
+}
