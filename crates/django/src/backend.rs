@@ -217,9 +217,10 @@ pub fn backend_from_settings(
         Some("smtp") => Ok(Arc::new(SmtpBackend::from_settings(settings)?)),
         Some("file") => {
             let path = settings.email_file_path().ok_or_else(|| {
-                Error::new(
+                Error::setting(
                     ErrorKind::Backend,
-                    "the file-based email backend needs settings.email_file_path",
+                    "email_file_path",
+                    "required by the file-based email backend",
                 )
             })?;
             Ok(Arc::new(FileBackend::new(path)?))
@@ -283,7 +284,7 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Backend);
         assert_eq!(
             e.to_string(),
-            "the file-based email backend needs settings.email_file_path"
+            "settings.email_file_path: required by the file-based email backend"
         );
     }
 

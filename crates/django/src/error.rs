@@ -26,6 +26,7 @@ pub enum ErrorKind {
 /// An error from building settings, backends or handlers.
 pub struct Error {
     kind: ErrorKind,
+    setting: Option<String>,
     message: String,
     source: Option<Box<dyn StdError + Send + Sync>>,
 }
@@ -34,9 +35,23 @@ impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
         Error {
             kind,
+            setting: None,
             message: message.into(),
             source: None,
         }
+    }
+
+    /// An error about the setting `key` (shown as `settings.KEY: message`).
+    pub(crate) fn setting(kind: ErrorKind, key: &str, message: impl Into<String>) -> Error {
+        Error {
+            setting: Some(key.to_owned()),
+            ..Error::new(kind, message)
+        }
+    }
+
+    pub(crate) fn caused_by(mut self, source: impl StdError + Send + Sync + 'static) -> Error {
+        self.source = Some(Box::new(source));
+        self
     }
 
     pub(crate) fn with_source(
@@ -44,16 +59,22 @@ impl Error {
         message: impl Into<String>,
         source: impl StdError + Send + Sync + 'static,
     ) -> Error {
-        Error {
-            kind,
-            message: message.into(),
-            source: Some(Box::new(source)),
-        }
+        Error::new(kind, message).caused_by(source)
     }
 
     /// What went wrong, broadly.
     pub fn kind(&self) -> ErrorKind {
         self.kind
+    }
+
+    /// The setting the error is about (`"admins"`), when it is about one.
+    pub fn setting_key(&self) -> Option<&str> {
+        self.setting.as_deref()
+    }
+
+    /// The message without the `settings.KEY: ` prefix.
+    pub fn detail(&self) -> &str {
+        &self.message
     }
 }
 
@@ -61,6 +82,7 @@ impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
             .field("kind", &self.kind)
+            .field("setting", &self.setting)
             .field("message", &self.message)
             .field("source", &self.source)
             .finish()
@@ -69,6 +91,9 @@ impl fmt::Debug for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(k) = &self.setting {
+            write!(f, "settings.{k}: ")?;
+        }
         f.write_str(&self.message)
     }
 }

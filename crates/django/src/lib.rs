@@ -38,6 +38,7 @@ mod html;
 mod locmem;
 mod message;
 mod panic;
+mod register;
 mod report;
 mod settings;
 mod smtp;
@@ -59,6 +60,10 @@ pub use html::escape_html;
 pub use locmem::{outbox, MemoryBackend, Outbox};
 pub use message::{format_subject, EmailMessage};
 pub use panic::{install_panic_hook, install_panic_hook_for};
+pub use register::{
+    register, ADMIN_EMAIL_HANDLER_NAMES, CALLBACK_FILTER_NAMES, REQUIRE_DEBUG_FALSE_NAMES,
+    REQUIRE_DEBUG_TRUE_NAMES,
+};
 pub use report::{
     register_reporter, reporter_by_name, Report, Reporter, TechnicalReporter,
     DEFAULT_REPORTER_NAMES, MAX_VALUE_CHARS,

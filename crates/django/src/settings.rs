@@ -462,24 +462,27 @@ impl SettingsBuilder {
         let s = self.settings;
         for (_, addr) in &s.admins {
             crate::message::parse_mailbox(addr).map_err(|e| {
-                Error::with_source(
+                Error::setting(
                     ErrorKind::Address,
-                    format!("settings.admins: bad address {addr:?}"),
-                    e,
+                    "admins",
+                    format!("bad address {addr:?}"),
                 )
+                .caused_by(e)
             })?;
         }
         crate::message::parse_mailbox(&s.server_email).map_err(|e| {
-            Error::with_source(
+            Error::setting(
                 ErrorKind::Address,
-                format!("settings.server_email: bad address {:?}", s.server_email),
-                e,
+                "server_email",
+                format!("bad address {:?}", s.server_email),
             )
+            .caused_by(e)
         })?;
         if s.email_use_tls && s.email_use_ssl {
-            return Err(Error::new(
+            return Err(Error::setting(
                 ErrorKind::Settings,
-                "settings.email_use_tls and settings.email_use_ssl are mutually exclusive: set only one of them",
+                "email_use_ssl",
+                "email_use_tls and email_use_ssl are mutually exclusive: set only one of them",
             ));
         }
         Ok(s)
@@ -500,12 +503,10 @@ fn describe(v: &Json) -> String {
 }
 
 fn type_error(key: &str, expected: &str, found: &Json) -> Error {
-    Error::new(
+    Error::setting(
         ErrorKind::Settings,
-        format!(
-            "settings.{key}: expected {expected}, found {}",
-            describe(found)
-        ),
+        key,
+        format!("expected {expected}, found {}", describe(found)),
     )
 }
 
@@ -648,8 +649,9 @@ mod tests {
         let e = from(json!({"email_use_tls": true, "email_use_ssl": true})).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "settings.email_use_tls and settings.email_use_ssl are mutually exclusive: set only one of them"
+            "settings.email_use_ssl: email_use_tls and email_use_ssl are mutually exclusive: set only one of them"
         );
+        assert_eq!(e.setting_key(), Some("email_use_ssl"));
     }
 
     #[test]
