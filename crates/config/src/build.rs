@@ -571,19 +571,25 @@ impl<'r> Builder<'r> {
     ) -> Result<Arc<dyn Formatter>, ConfigError> {
         let base = KeyPath::of(&["formatters", id]);
         let custom = cfg.contains_key("()");
-        let (name, name_key) = if custom {
-            (self.factory_name(&base.join("()"), &cfg["()"])?, "()")
+        let (name, name_path) = if custom {
+            (
+                self.factory_name(&base.join("()"), &cfg["()"])?,
+                base.join("()"),
+            )
         } else {
             match cfg.get("class") {
-                Some(v) if truthy(v) => (self.factory_name(&base.join("class"), v)?, "class"),
-                _ => ("logging.Formatter".to_owned(), "class"),
+                Some(v) if truthy(v) => (
+                    self.factory_name(&base.join("class"), v)?,
+                    base.join("class"),
+                ),
+                _ => ("logging.Formatter".to_owned(), base.clone()),
             }
         };
         let Some(entry) = self.registry.formatters.get(&name).cloned() else {
             let hint = did_you_mean(&name, self.registry.formatter_names());
             return Err(ConfigError::new(
                 ErrorKind::Resolve,
-                &base.join(name_key),
+                &name_path,
                 format!(
                     "Cannot resolve {}: not a registered formatter class{hint}",
                     py_repr(&name)

@@ -273,6 +273,19 @@ impl Config {
         })
     }
 
+    /// The tree this configuration produces on a fresh manager, built as a dry run:
+    /// nothing is opened or created, and the handlers must not be used for output
+    /// (`logtree tree` draws it).
+    pub fn preview(&self, registry: &Registry) -> Result<Arc<Manager>, ConfigError> {
+        let env = process_env;
+        let prepared = Builder::new(&self.root, registry, &env, true)
+            .build(self.settings.as_ref())
+            .map_err(|e| self.finish_error(e))?;
+        let manager = Manager::new();
+        install(&manager, &prepared).map_err(|e| self.finish_error(e))?;
+        Ok(manager)
+    }
+
     /// Applies the configuration to `manager`, as `dictConfig` would: checked
     /// first (nothing changes if anything is wrong), then built, then installed in
     /// one step while other threads go on logging; the previous configuration's

@@ -65,3 +65,4 @@ pub use config::{Applied, Checked, Config};
 pub use error::{ArgError, BoxError, ConfigError, ErrorKind, Warning};
 pub use registry::{Callback, Ext, Registry, StdStream};
 pub use source::{Format, MAX_BYTES};
+pub use stock::SharedWriter;

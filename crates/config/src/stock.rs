@@ -1,25 +1,339 @@
 //! The stock registry: `logging`'s components under their Python names and short
 //! native names.
 //!
-//! | Python name | native name | builds |
-//! | --- | --- | --- |
-//! | `logging.NullHandler` | `null` | [`logtree_core::NullHandler`] |
-//! | `logging.Filter` | `filter` | [`logtree_core::NameFilter`] (`name`) |
-//! | `ext://sys.stdout`, `ext://sys.stderr` | | [`crate::StdStream`] |
+//! | Python name | native name | builds | keyword arguments |
+//! | --- | --- | --- | --- |
+//! | `logging.StreamHandler` | `stream` | [`StreamHandler`] | `stream` (`ext://sys.stdout`, `ext://sys.stderr`, a registered writer; default stderr) |
+//! | `logging.FileHandler` | `file` | [`FileHandler`] | `filename`, `mode`, `encoding`, `delay`, `errors` |
+//! | `logging.handlers.WatchedFileHandler` | `watched_file` | [`WatchedFileHandler`] | as `FileHandler` |
+//! | `logging.handlers.RotatingFileHandler` | `rotating_file` | [`RotatingFileHandler`] | as `FileHandler`, `maxBytes`, `backupCount` |
+//! | `logging.handlers.TimedRotatingFileHandler` | `timed_rotating_file` | [`TimedRotatingFileHandler`] | `filename`, `when`, `interval`, `backupCount`, `encoding`, `delay`, `utc`, `atTime` (`"HH:MM[:SS]"`), `errors` |
+//! | `logging.NullHandler` | `null` | [`logtree_core::NullHandler`] | |
+//! | `logging.Filter` | `filter` | [`logtree_core::NameFilter`] | `name` |
+//! | `ext://sys.stdout`, `ext://sys.stderr` | | [`StdStream`] | |
 //!
 //! Each entry reads exactly the keyword arguments of the Python constructor it
-//! stands for, so a key Python would refuse is refused here too.
+//! stands for, so a key Python would refuse is refused here too. `"."` may set
+//! `terminator` on stream and file handlers, as in Python.
+//!
+//! File handlers: in a dry run the file is neither created nor opened, but a
+//! missing directory is reported as the real build would (Python's
+//! `FileNotFoundError` at configuration time).
 
+use std::io::{self, Write};
+use std::path::Path;
 use std::sync::Arc;
 
-use logtree_core::{NameFilter, NullHandler};
+use logtree_core::{Handler, NameFilter, NullHandler};
+use logtree_handlers::{
+    AtTime, FileHandler, Mode, RotatingFileHandler, StreamHandler, TimedRotatingFileHandler,
+    WatchedFileHandler, When,
+};
+use parking_lot::Mutex;
 
-use crate::registry::{Registry, StdStream};
+use crate::args::Args;
+use crate::convert::py_repr;
+use crate::error::{ArgError, BoxError};
+use crate::registry::{Ext, Registry, StdStream};
+
+/// A writer an application registers for `ext://NAME`, to be the `stream` of
+/// stream handlers ([`Registry::add_writer`]).
+#[derive(Clone)]
+pub struct SharedWriter {
+    name: String,
+    inner: Arc<Mutex<Box<dyn Write + Send>>>,
+}
+
+impl std::fmt::Debug for SharedWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedWriter")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl Write for SharedWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.lock().write(buf)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.inner.lock().write_all(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.lock().flush()
+    }
+}
+
+impl Registry {
+    /// Registers a writer for `ext://NAME`: stream handlers configured with
+    /// `"stream": "ext://NAME"` write to it (every handler to the same writer, one
+    /// record at a time).
+    pub fn add_writer(&mut self, name: &str, writer: impl Write + Send + 'static) -> &mut Registry {
+        let w = SharedWriter {
+            name: name.to_owned(),
+            inner: Arc::new(Mutex::new(Box::new(writer))),
+        };
+        self.add_ext_object(name, Arc::new(w))
+    }
+}
+
+/// A handler crate error as an argument error: option errors name their key.
+fn handler_error(e: logtree_handlers::Error) -> BoxError {
+    let msg = e.to_string();
+    match e.kind() {
+        logtree_handlers::ErrorKind::Io => {
+            let text = std::error::Error::source(&e).map(|s| s.to_string());
+            Box::new(ArgError::build(
+                msg,
+                text.map(|t| Box::new(io::Error::other(t)) as BoxError),
+            ))
+        }
+        _ => {
+            let key = if msg.starts_with("unsupported encoding") {
+                Some("encoding")
+            } else if msg.starts_with("unknown error handler") {
+                Some("errors")
+            } else if msg.contains("interval") {
+                Some("interval")
+            } else {
+                None
+            };
+            Box::new(ArgError::invalid(key, msg))
+        }
+    }
+}
+
+/// The options every file handler shares.
+struct FileArgs {
+    filename: String,
+    encoding: Option<String>,
+    errors: Option<String>,
+    delay: bool,
+    terminator: Option<String>,
+}
+
+fn file_args(args: &mut Args<'_>) -> Result<FileArgs, ArgError> {
+    let filename = args.require_str("filename")?;
+    let encoding = args.str("encoding")?;
+    let errors = args.str("errors")?;
+    let delay = args.bool("delay")?.unwrap_or(false);
+    let terminator = args.attr_str("terminator")?;
+    if args.dry_run() && !delay {
+        check_directory(&filename)?;
+    }
+    Ok(FileArgs {
+        filename,
+        encoding,
+        errors,
+        delay: delay || args.dry_run(),
+        terminator,
+    })
+}
+
+/// In a dry run: the error the real build would give for a missing directory.
+fn check_directory(filename: &str) -> Result<(), ArgError> {
+    let abs = std::path::absolute(filename).unwrap_or_else(|_| Path::new(filename).to_path_buf());
+    if let Some(dir) = abs.parent() {
+        if !dir.is_dir() {
+            let e = io::Error::new(
+                io::ErrorKind::NotFound,
+                "No such file or directory (os error 2)",
+            );
+            return Err(ArgError::build(
+                format!("cannot open '{}'", abs.display()),
+                Some(Box::new(e)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn mode_arg(args: &mut Args<'_>) -> Result<Option<Mode>, ArgError> {
+    match args.str("mode")? {
+        None => Ok(None),
+        Some(m) => m
+            .parse::<Mode>()
+            .map(Some)
+            .map_err(|e| args.error("mode", e.to_string())),
+    }
+}
+
+macro_rules! apply_common {
+    ($b:expr, $f:expr) => {{
+        let mut b = $b.delay($f.delay);
+        if let Some(e) = $f.encoding {
+            b = b.encoding(e);
+        }
+        if let Some(e) = $f.errors {
+            b = b.errors(e);
+        }
+        if let Some(t) = $f.terminator {
+            b = b.terminator(t);
+        }
+        b
+    }};
+}
+
+fn u32_arg(args: &mut Args<'_>, key: &str) -> Result<Option<u32>, ArgError> {
+    match args.uint(key)? {
+        None => Ok(None),
+        Some(v) => u32::try_from(v)
+            .map(Some)
+            .map_err(|_| args.error(key, format!("{} is too large: {v}", py_repr(key)))),
+    }
+}
+
+fn stream_handler(args: &mut Args<'_>) -> Result<Box<dyn Handler>, BoxError> {
+    let mut b = StreamHandler::builder();
+    match args.ext("stream")? {
+        None => {}
+        Some(Ext::Object(o)) => {
+            if let Some(s) = o.downcast_ref::<StdStream>() {
+                b = match s {
+                    StdStream::Stdout => b.stdout(),
+                    StdStream::Stderr => b.stderr(),
+                };
+            } else if let Some(w) = o.downcast_ref::<SharedWriter>() {
+                b = b.writer(w.name.clone(), w.clone());
+            } else {
+                return Err(args
+                    .error("stream", "this ext:// object is not a stream")
+                    .into());
+            }
+        }
+        Some(Ext::Value(v)) => {
+            let hint = match v.as_str() {
+                Some(s @ ("sys.stdout" | "sys.stderr")) => format!("; did you mean 'ext://{s}'?"),
+                _ => String::new(),
+            };
+            return Err(args
+                .error(
+                    "stream",
+                    format!(
+                        "'stream' must be a stream such as 'ext://sys.stdout', not {}{hint}",
+                        crate::args::describe(&v)
+                    ),
+                )
+                .into());
+        }
+        Some(Ext::Callback(_)) => {
+            return Err(args.error("stream", "a callback is not a stream").into())
+        }
+    }
+    if let Some(t) = args.attr_str("terminator")? {
+        b = b.terminator(t);
+    }
+    Ok(Box::new(b.build()))
+}
+
+fn file_handler(args: &mut Args<'_>) -> Result<Box<dyn Handler>, BoxError> {
+    let mode = mode_arg(args)?;
+    let f = file_args(args)?;
+    let mut b = apply_common!(FileHandler::builder(&f.filename), f);
+    if let Some(m) = mode {
+        b = b.mode(m);
+    }
+    Ok(Box::new(b.build().map_err(handler_error)?))
+}
+
+fn watched_file_handler(args: &mut Args<'_>) -> Result<Box<dyn Handler>, BoxError> {
+    let mode = mode_arg(args)?;
+    let f = file_args(args)?;
+    let mut b = apply_common!(WatchedFileHandler::builder(&f.filename), f);
+    if let Some(m) = mode {
+        b = b.mode(m);
+    }
+    Ok(Box::new(b.build().map_err(handler_error)?))
+}
+
+fn rotating_file_handler(args: &mut Args<'_>) -> Result<Box<dyn Handler>, BoxError> {
+    let mode = mode_arg(args)?;
+    let max_bytes = args.uint("maxBytes")?.unwrap_or(0);
+    let backup_count = u32_arg(args, "backupCount")?.unwrap_or(0);
+    let f = file_args(args)?;
+    let mut b = apply_common!(RotatingFileHandler::builder(&f.filename), f)
+        .max_bytes(max_bytes)
+        .backup_count(backup_count);
+    if let Some(m) = mode {
+        b = b.mode(m);
+    }
+    Ok(Box::new(b.build().map_err(handler_error)?))
+}
+
+fn parse_at_time(s: &str) -> Option<AtTime> {
+    let mut parts = s.split(':');
+    let h = parts.next()?.trim().parse().ok()?;
+    let m = parts.next()?.trim().parse().ok()?;
+    let sec = match parts.next() {
+        Some(p) => p.trim().parse().ok()?,
+        None => 0,
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    AtTime::new(h, m, sec)
+}
+
+fn timed_rotating_file_handler(args: &mut Args<'_>) -> Result<Box<dyn Handler>, BoxError> {
+    let when = match args.str("when")? {
+        None => None,
+        Some(w) => Some(
+            w.parse::<When>()
+                .map_err(|e| args.error("when", e.to_string()))?,
+        ),
+    };
+    let interval = u32_arg(args, "interval")?;
+    let backup_count = u32_arg(args, "backupCount")?.unwrap_or(0);
+    let utc = args.bool("utc")?.unwrap_or(false);
+    let at_time = match args.str("atTime")? {
+        None => None,
+        Some(s) => Some(parse_at_time(&s).ok_or_else(|| {
+            args.error(
+                "atTime",
+                format!(
+                    "'atTime' must be a time of day such as \"04:30\", not {}",
+                    py_repr(&s)
+                ),
+            )
+        })?),
+    };
+    let f = file_args(args)?;
+    let mut b = apply_common!(TimedRotatingFileHandler::builder(&f.filename), f)
+        .backup_count(backup_count)
+        .utc(utc);
+    if let Some(w) = when {
+        b = b.when(w);
+    }
+    if let Some(i) = interval {
+        b = b.interval(i);
+    }
+    if let Some(a) = at_time {
+        b = b.at_time(a);
+    }
+    Ok(Box::new(b.build().map_err(handler_error)?))
+}
 
 pub(crate) fn register(r: &mut Registry) {
     r.add_ext_object("sys.stdout", Arc::new(StdStream::Stdout));
     r.add_ext_object("sys.stderr", Arc::new(StdStream::Stderr));
 
+    r.add_handler(&["logging.StreamHandler", "stream"], stream_handler);
+    r.add_handler(&["logging.FileHandler", "file"], file_handler);
+    r.add_handler(
+        &["logging.handlers.WatchedFileHandler", "watched_file"],
+        watched_file_handler,
+    );
+    r.add_handler(
+        &["logging.handlers.RotatingFileHandler", "rotating_file"],
+        rotating_file_handler,
+    );
+    r.add_handler(
+        &[
+            "logging.handlers.TimedRotatingFileHandler",
+            "timed_rotating_file",
+        ],
+        timed_rotating_file_handler,
+    );
     r.add_handler(&["logging.NullHandler", "null"], |_args| {
         Ok(Box::new(NullHandler))
     });
@@ -28,4 +342,18 @@ pub(crate) fn register(r: &mut Registry) {
         let name = args.str("name")?.unwrap_or_default();
         Ok(Arc::new(NameFilter::new(name)))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_time_strings() {
+        assert!(parse_at_time("04:30").is_some());
+        assert!(parse_at_time("23:59:59").is_some());
+        assert!(parse_at_time("24:00").is_none());
+        assert!(parse_at_time("4").is_none());
+        assert!(parse_at_time("1:2:3:4").is_none());
+    }
 }
