@@ -151,6 +151,43 @@ const PENDING: &[(&str, &str)] = &[
         "logging.Formatter (logtree-format)",
     ),
     (
+        "error_brace_format_bad_specifier",
+        "logging.Formatter (logtree-format)",
+    ),
+    (
+        "error_brace_format_invalid_conversion",
+        "logging.Formatter (logtree-format)",
+    ),
+    (
+        "error_brace_format_unbalanced",
+        "logging.Formatter (logtree-format)",
+    ),
+    (
+        "error_brace_format_without_fields",
+        "logging.Formatter (logtree-format)",
+    ),
+    (
+        "error_dollar_format_bare_dollar",
+        "logging.Formatter (logtree-format)",
+    ),
+    (
+        "error_in_second_configure",
+        "logging.Formatter (logtree-format)",
+    ),
+    (
+        "error_incremental_unknown_handler",
+        "logging.Formatter (logtree-format)",
+    ),
+    (
+        "error_memory_handler_unknown_target",
+        "MemoryHandler (logtree-handlers)",
+    ),
+    (
+        "error_percent_format_without_fields",
+        "logging.Formatter (logtree-format)",
+    ),
+    ("error_unknown_style", "logging.Formatter (logtree-format)"),
+    (
         "exc_text_appended_after_formatted_line",
         "logging.Formatter (logtree-format)",
     ),
@@ -514,6 +551,32 @@ const PENDING: &[(&str, &str)] = &[
 /// Cases where logtree deliberately differs from Python: (case, why).
 const DIFFERS: &[(&str, &str)] = &[];
 
+/// What the one stderr line of a refused configuration must say, for the cases
+/// that expect a refusal: the key path and Python's words. A refusal for another
+/// reason (a component not registered) does not pass such a case.
+const REFUSALS: &[(&str, &str)] = &[
+    ("error_brace_format_bad_specifier", "formatters.f.format: Unable to configure formatter 'f'"),
+    ("error_brace_format_invalid_conversion", "formatters.f.format: Unable to configure formatter 'f'"),
+    ("error_brace_format_unbalanced", "formatters.f.format: Unable to configure formatter 'f'"),
+    ("error_brace_format_without_fields", "formatters.f.format: Unable to configure formatter 'f'"),
+    ("error_dollar_format_bare_dollar", "formatters.f.format: Unable to configure formatter 'f'"),
+    ("error_handler_unknown_filter", "handlers.h.filters[0]: Unable to configure handler 'h': Unable to add filter 'nope'"),
+    ("error_handler_unknown_formatter", "handlers.h.formatter: Unable to configure handler 'h': Unable to set formatter 'nope'"),
+    ("error_in_second_configure", "handlers.h.formatter: Unable to configure handler 'h': Unable to set formatter 'missing'"),
+    ("error_incremental_unknown_handler", "handlers.nope: No handler found with name 'nope'"),
+    ("error_invalid_level_name", "loggers.app.level: Unable to configure logger 'app': Unknown level: 'VERBOSE'"),
+    ("error_logger_unknown_handler", "loggers.app.handlers[1]: Unable to configure logger 'app': Unable to add handler 'missing'"),
+    ("error_lowercase_level_name", "handlers.h.level: Unable to configure handler 'h': Unknown level: 'info'"),
+    ("error_memory_handler_unknown_target", "handlers.buf.target: Unable to configure handler 'buf': Unable to set target handler 'ghost'"),
+    ("error_missing_version", "dictionary doesn't specify a version"),
+    ("error_percent_format_without_fields", "formatters.f.format: Unable to configure formatter 'f'"),
+    ("error_root_unknown_handler", "root.handlers[0]: Unable to configure root logger: Unable to add handler 'missing'"),
+    ("error_unknown_filter_on_logger", "loggers.app.filters[0]: Unable to configure logger 'app': Unable to add filter 'missing'"),
+    ("error_unknown_handler_class", "handlers.h.class: Unable to configure handler 'h': Cannot resolve 'logging.handlers.NoSuchHandler'"),
+    ("error_unknown_style", "formatters.f.style: Unable to configure formatter 'f'"),
+    ("error_unsupported_version", "version: Unsupported version: 2"),
+];
+
 fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/conformance/cases")
 }
@@ -766,12 +829,29 @@ fn first_difference(expected: &[u8], actual: &[u8]) -> String {
     }
 }
 
-fn compare(expected: &Value, got: &Outcome) -> Vec<String> {
+fn compare(name: &str, expected: &Value, got: &Outcome) -> Vec<String> {
     let mut problems = Vec::new();
     if expected["error"].as_bool() == Some(true) {
         if got.ok {
             problems
                 .push("expected the configuration to be refused, but the run succeeded".to_owned());
+            return problems;
+        }
+        let err = String::from_utf8_lossy(&got.stderr);
+        let lines: Vec<&str> = err.lines().collect();
+        if lines.len() != 1 {
+            problems.push(format!(
+                "expected one line on stderr, got {}: {err:?}",
+                lines.len()
+            ));
+        }
+        match REFUSALS.iter().find(|(c, _)| *c == name) {
+            Some((_, want)) if !err.contains(want) => problems.push(format!(
+                "refused for another reason:\n  expected {want:?}\n  got      {:?}",
+                err.trim()
+            )),
+            Some(_) => {}
+            None => problems.push("a refusal case missing from REFUSALS".to_owned()),
         }
         return problems;
     }
@@ -841,7 +921,7 @@ fn conformance_cases() {
         .iter()
         .map(|d| d.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    for (case, _) in PENDING.iter().chain(DIFFERS) {
+    for (case, _) in PENDING.iter().chain(DIFFERS).chain(REFUSALS) {
         assert!(
             names.iter().any(|n| n == case),
             "listed case {case} does not exist"
@@ -854,7 +934,7 @@ fn conformance_cases() {
             serde_json::from_slice(&fs::read(dir.join("expected.json")).expect("expected.json"))
                 .expect("json");
         let got = run_case(dir);
-        let problems = compare(&expected, &got);
+        let problems = compare(name, &expected, &got);
         let listed = PENDING
             .iter()
             .map(|(c, why)| (c, format!("pending: {why}")))
