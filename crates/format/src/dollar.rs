@@ -1,0 +1,232 @@
+//! The `$` style: `string.Template(fmt).substitute(**values)`, compiled once.
+//!
+//! `Template`'s pattern, applied at every `$` from left to right, recognises `$$`,
+//! `$name` and `${name}` (ASCII identifiers, any case) and otherwise an invalid
+//! placeholder, which `substitute` reports with its line and column. Compiling
+//! records the placeholders and, for an invalid one, the position message Python
+//! would compute; `validate` is `StringTemplateStyle.validate`.
+
+use crate::error::FormatterError;
+use crate::value::{Field, Scope};
+
+/// A compiled piece of a `$` format.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Seg {
+    Literal(Box<str>),
+    Field(Field),
+    /// An invalid placeholder: `Invalid placeholder in string: line L, col C`.
+    Invalid(Box<str>),
+}
+
+/// A match of `Template.pattern` at a `$`.
+enum Hit {
+    Escaped,
+    Named(usize, usize),
+    Invalid,
+}
+
+fn id_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_'
+}
+
+fn id_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// What the pattern matches at `s[i] == '$'`, and where the match ends.
+fn hit(s: &[char], i: usize) -> (Hit, usize) {
+    match s.get(i + 1) {
+        Some('$') => (Hit::Escaped, i + 2),
+        Some(&c) if id_start(c) => {
+            let mut j = i + 2;
+            while j < s.len() && id_char(s[j]) {
+                j += 1;
+            }
+            (Hit::Named(i + 1, j), j)
+        }
+        Some('{') if s.get(i + 2).copied().is_some_and(id_start) => {
+            let mut j = i + 3;
+            while j < s.len() && id_char(s[j]) {
+                j += 1;
+            }
+            if s.get(j) == Some(&'}') {
+                (Hit::Named(i + 2, j), j + 1)
+            } else {
+                (Hit::Invalid, i + 1)
+            }
+        }
+        _ => (Hit::Invalid, i + 1),
+    }
+}
+
+/// `Template._invalid`'s message for an invalid placeholder whose empty group
+/// starts at character `i` (just after the `$`).
+fn invalid_message(s: &[char], i: usize) -> String {
+    // str.splitlines(keepends=True) of s[:i]; s[i-1] is the '$', never a break.
+    let mut line = 1;
+    let mut line_start = 0;
+    let mut k = 0;
+    while k < i {
+        let c = s[k];
+        let is_break = matches!(
+            c,
+            '\n' | '\r'
+                | '\x0b'
+                | '\x0c'
+                | '\x1c'
+                | '\x1d'
+                | '\x1e'
+                | '\u{85}'
+                | '\u{2028}'
+                | '\u{2029}'
+        );
+        k += 1;
+        if is_break {
+            if c == '\r' && k < i && s[k] == '\n' {
+                k += 1;
+            }
+            line += 1;
+            line_start = k;
+        }
+    }
+    format!(
+        "Invalid placeholder in string: line {}, col {}",
+        line,
+        i - line_start
+    )
+}
+
+/// Compiles a `$` format.
+pub(crate) fn compile(fmt: &str) -> Vec<Seg> {
+    let s: Vec<char> = fmt.chars().collect();
+    let mut segs = Vec::new();
+    let mut lit = String::new();
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] != '$' {
+            lit.push(s[i]);
+            i += 1;
+            continue;
+        }
+        let (h, next) = hit(&s, i);
+        match h {
+            Hit::Escaped => lit.push('$'),
+            Hit::Named(a, b) => {
+                if !lit.is_empty() {
+                    segs.push(Seg::Literal(std::mem::take(&mut lit).into()));
+                }
+                let name: String = s[a..b].iter().collect();
+                segs.push(Seg::Field(Field::from_name(&name)));
+            }
+            Hit::Invalid => {
+                if !lit.is_empty() {
+                    segs.push(Seg::Literal(std::mem::take(&mut lit).into()));
+                }
+                segs.push(Seg::Invalid(invalid_message(&s, i + 1).into()));
+            }
+        }
+        i = next;
+    }
+    if !lit.is_empty() {
+        segs.push(Seg::Literal(lit.into()));
+    }
+    segs
+}
+
+/// `StringTemplateStyle.validate`.
+pub(crate) fn validate(fmt: &str) -> Result<(), FormatterError> {
+    let s: Vec<char> = fmt.chars().collect();
+    let mut any = false;
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] != '$' {
+            i += 1;
+            continue;
+        }
+        let (h, next) = hit(&s, i);
+        match h {
+            Hit::Named(..) => any = true,
+            Hit::Invalid => return Err(FormatterError::bare_dollar()),
+            Hit::Escaped => {}
+        }
+        i = next;
+    }
+    if !any {
+        return Err(FormatterError::no_fields());
+    }
+    Ok(())
+}
+
+/// A failure while rendering: a missing key, or an invalid placeholder.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum RenderError {
+    Missing(String),
+    Other(String),
+}
+
+/// `Template.substitute`, appended to `out`.
+pub(crate) fn render(
+    segs: &[Seg],
+    scope: &Scope<'_, '_>,
+    out: &mut String,
+) -> Result<(), RenderError> {
+    for seg in segs {
+        match seg {
+            Seg::Literal(s) => out.push_str(s),
+            Seg::Field(f) => match scope.lookup(f) {
+                Some(v) => v.write_str(out),
+                None => return Err(RenderError::Missing(f.name().to_owned())),
+            },
+            Seg::Invalid(m) => return Err(RenderError::Other(m.to_string())),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_positions_match_python() {
+        // Expected texts printed by python3 (string.Template(T).substitute(...)).
+        let msg = |t: &str| match compile(t)
+            .into_iter()
+            .find(|s| matches!(s, Seg::Invalid(_)))
+        {
+            Some(Seg::Invalid(m)) => m.to_string(),
+            _ => String::new(),
+        };
+        assert_eq!(msg("$ x"), "Invalid placeholder in string: line 1, col 1");
+        assert_eq!(
+            msg("ab\ncd $1"),
+            "Invalid placeholder in string: line 2, col 4"
+        );
+        assert_eq!(
+            msg("x\r\ny\u{2028}$"),
+            "Invalid placeholder in string: line 3, col 1"
+        );
+        assert_eq!(
+            msg("${name"),
+            "Invalid placeholder in string: line 1, col 1"
+        );
+        assert_eq!(
+            msg("$name$"),
+            "Invalid placeholder in string: line 1, col 6"
+        );
+    }
+
+    #[test]
+    fn validation() {
+        assert_eq!(
+            validate("$ $message").unwrap_err().to_string(),
+            "invalid format: bare '$' not allowed"
+        );
+        assert_eq!(
+            validate("$$ only").unwrap_err().to_string(),
+            "invalid format: no fields"
+        );
+        assert!(validate("$$${levelname}$$").is_ok());
+        assert!(validate("$Message").is_ok());
+    }
+}

@@ -1,0 +1,518 @@
+//! [`TextFormatter`]: Python's `logging.Formatter`, compiled once.
+//!
+//! Building a formatter does everything Python does at construction (style check,
+//! `validate`) and everything Python does on every record that does not depend on
+//! the record: the format string is parsed into segments, field names are resolved
+//! to record attributes, format specs are parsed, the `datefmt` and
+//! `default_msec_format` are prepared. Formatting a record then only looks values
+//! up and writes them, into the caller's buffer.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::sync::Arc;
+
+use logtree_core::{FormatError, Formatter, LogRecord, Value};
+
+use crate::asctime::{TimeFormat, DEFAULT_MSEC_FORMAT, DEFAULT_TIME_FORMAT};
+use crate::error::FormatterError;
+use crate::printf::{self, Args, Item};
+use crate::style::Style;
+use crate::unicode::write_repr;
+use crate::value::{Field, Scope};
+use crate::{brace, dollar, percent};
+
+/// A compiled format string.
+#[derive(Clone, Debug)]
+enum Template {
+    Percent(Vec<Item>),
+    Brace(Vec<brace::Seg>),
+    Dollar(Vec<dollar::Seg>),
+}
+
+#[derive(Debug)]
+struct Inner {
+    fmt: String,
+    datefmt: Option<String>,
+    style: Style,
+    defaults: Vec<(String, Value<'static>)>,
+    time: TimeFormat,
+    uses_time: bool,
+    fields: Vec<Box<str>>,
+    template: Template,
+}
+
+/// Python's `logging.Formatter`: a `%`, `{` or `$` format applied to a record,
+/// followed by the record's exception text and stack text.
+///
+/// Cloning is cheap (the compiled format is shared).
+///
+/// ```
+/// use logtree_core::{Formatter, Level, LogRecord};
+/// use logtree_format::{Style, TextFormatter};
+///
+/// let f = TextFormatter::builder()
+///     .format("{asctime} {levelname:<8} {name}: {message}")
+///     .style(Style::Brace)
+///     .utc(true)
+///     .build()
+///     .unwrap();
+/// let mut r = LogRecord::new("app.db", Level::INFO, "pool ready");
+/// r.created = 1_700_000_000.125;
+/// let mut out = String::new();
+/// f.format(&r, &mut out).unwrap();
+/// assert_eq!(out, "2023-11-14 22:13:20,125 INFO     app.db: pool ready");
+/// ```
+#[derive(Clone, Debug)]
+pub struct TextFormatter {
+    inner: Arc<Inner>,
+}
+
+/// Builds a [`TextFormatter`].
+///
+/// | option | default | Python |
+/// | --- | --- | --- |
+/// | [`format`](Self::format) | the style's `message` field | `fmt` |
+/// | [`datefmt`](Self::datefmt) | none: `default_time_format` + milliseconds | `datefmt` |
+/// | [`style`](Self::style) | [`Style::Percent`] | `style` |
+/// | [`validate`](Self::validate) | `true` | `validate` |
+/// | [`defaults`](Self::defaults) | none | `defaults` |
+/// | [`utc`](Self::utc) | `false` (local time, per `TZ`) | `converter = time.gmtime` |
+/// | [`default_time_format`](Self::default_time_format) | `%Y-%m-%d %H:%M:%S` | class attribute |
+/// | [`default_msec_format`](Self::default_msec_format) | `%s,%03d` | class attribute |
+#[derive(Clone, Debug)]
+pub struct TextFormatterBuilder {
+    format: String,
+    datefmt: Option<String>,
+    style: Result<Style, FormatterError>,
+    validate: bool,
+    defaults: Vec<(String, Value<'static>)>,
+    utc: bool,
+    default_time_format: String,
+    default_msec_format: String,
+}
+
+impl TextFormatterBuilder {
+    /// The format string. Empty (or never set) means the message alone:
+    /// `%(message)s`, `{message}` or `${message}`.
+    pub fn format(mut self, format: impl Into<String>) -> Self {
+        self.format = format.into();
+        self
+    }
+
+    /// The `time.strftime` format of `asctime`. Empty means none.
+    pub fn datefmt(mut self, datefmt: impl Into<String>) -> Self {
+        self.datefmt = Some(datefmt.into());
+        self
+    }
+
+    /// The style.
+    pub fn style(mut self, style: Style) -> Self {
+        self.style = Ok(style);
+        self
+    }
+
+    /// The style by Python's name (`"%"`, `"{"`, `"$"`); anything else makes
+    /// [`build`](Self::build) fail with `Style must be one of: %,{,$`.
+    pub fn python_style(mut self, style: &str) -> Self {
+        self.style = style.parse();
+        self
+    }
+
+    /// Whether to check the format string when building (Python's `validate`).
+    pub fn validate(mut self, validate: bool) -> Self {
+        self.validate = validate;
+        self
+    }
+
+    /// Values for fields a record does not have (Python 3.10's `defaults`).
+    pub fn defaults(mut self, defaults: Vec<(String, Value<'static>)>) -> Self {
+        self.defaults = defaults;
+        self
+    }
+
+    /// Format `asctime` in UTC instead of local time.
+    pub fn utc(mut self, utc: bool) -> Self {
+        self.utc = utc;
+        self
+    }
+
+    /// The `time.strftime` format used when there is no `datefmt`.
+    pub fn default_time_format(mut self, format: impl Into<String>) -> Self {
+        self.default_time_format = format.into();
+        self
+    }
+
+    /// The `%` format joining the time text and the milliseconds when there is no
+    /// `datefmt`; empty means no milliseconds (Python's `None`).
+    pub fn default_msec_format(mut self, format: impl Into<String>) -> Self {
+        self.default_msec_format = format.into();
+        self
+    }
+
+    /// Checks and compiles the format.
+    pub fn build(self) -> Result<TextFormatter, FormatterError> {
+        let style = self.style?;
+        let fmt = if self.format.is_empty() {
+            style.default_format().to_owned()
+        } else {
+            self.format
+        };
+        if self.validate {
+            match style {
+                Style::Percent => {
+                    if !percent::validation_matches(&fmt) {
+                        return Err(FormatterError::no_percent_field(&fmt));
+                    }
+                }
+                Style::Brace => brace::validate(&fmt)?,
+                Style::Dollar => dollar::validate(&fmt)?,
+            }
+        }
+        let mut fields: Vec<Box<str>> = Vec::new();
+        let mut note = |f: &Field| {
+            if !fields.iter().any(|n| &**n == f.name()) {
+                fields.push(f.name().into());
+            }
+        };
+        let (template, uses_time) = match style {
+            Style::Percent => {
+                let items = printf::parse(&fmt);
+                for item in &items {
+                    if let Item::Conv(c) = item {
+                        if let Some(k) = &c.key {
+                            note(k);
+                        }
+                    }
+                }
+                (Template::Percent(items), fmt.contains("%(asctime)"))
+            }
+            Style::Brace => {
+                let segs = brace::compile(&fmt, 2);
+                brace::for_each_field(&segs, &mut note);
+                (Template::Brace(segs), fmt.contains("{asctime"))
+            }
+            Style::Dollar => {
+                let segs = dollar::compile(&fmt);
+                for s in &segs {
+                    if let dollar::Seg::Field(f) = s {
+                        note(f);
+                    }
+                }
+                (
+                    Template::Dollar(segs),
+                    fmt.contains("$asctime") || fmt.contains("${asctime}"),
+                )
+            }
+        };
+        let time = TimeFormat::new(
+            self.datefmt.as_deref(),
+            self.utc,
+            &self.default_time_format,
+            &self.default_msec_format,
+        );
+        Ok(TextFormatter {
+            inner: Arc::new(Inner {
+                fmt,
+                datefmt: self.datefmt.filter(|d| !d.is_empty()),
+                style,
+                defaults: self.defaults,
+                time,
+                uses_time,
+                fields,
+                template,
+            }),
+        })
+    }
+}
+
+thread_local! {
+    /// The formatted `asctime` of the record being formatted on this thread.
+    static ASCTIME: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+impl TextFormatter {
+    /// A builder with Python's defaults.
+    pub fn builder() -> TextFormatterBuilder {
+        TextFormatterBuilder {
+            format: String::new(),
+            datefmt: None,
+            style: Ok(Style::Percent),
+            validate: true,
+            defaults: Vec::new(),
+            utc: false,
+            default_time_format: DEFAULT_TIME_FORMAT.to_owned(),
+            default_msec_format: DEFAULT_MSEC_FORMAT.to_owned(),
+        }
+    }
+
+    /// The format string in effect (the style's default when none was given).
+    pub fn format_string(&self) -> &str {
+        &self.inner.fmt
+    }
+
+    /// The `datefmt`, if one was given and is not empty.
+    pub fn datefmt(&self) -> Option<&str> {
+        self.inner.datefmt.as_deref()
+    }
+
+    /// The style.
+    pub fn style(&self) -> Style {
+        self.inner.style
+    }
+
+    /// Whether the format looks up the record attribute `name` (`asctime`,
+    /// `server_time`, an extra, ...), in a field's name or in a nested spec.
+    ///
+    /// ```
+    /// use logtree_format::{Style, TextFormatter};
+    /// let f = TextFormatter::builder().format("[{server_time}] {message}").style(Style::Brace).build().unwrap();
+    /// assert!(f.uses_field("server_time"));
+    /// assert!(!f.uses_field("asctime"));
+    /// ```
+    pub fn uses_field(&self, name: &str) -> bool {
+        self.inner.fields.iter().any(|f| &**f == name)
+    }
+
+    /// Python's `usesTime()`: whether formatting computes `asctime` (a text search
+    /// of the format, as Python does).
+    pub fn uses_time(&self) -> bool {
+        self.inner.uses_time
+    }
+
+    /// Python's `formatTime(record, self.datefmt)`; empty if Python would raise.
+    pub fn format_time(&self, record: &LogRecord<'_>) -> String {
+        self.try_format_time(record).unwrap_or_default()
+    }
+
+    /// Python's `formatTime(record, self.datefmt)`.
+    pub fn try_format_time(&self, record: &LogRecord<'_>) -> Result<String, FormatError> {
+        let mut s = String::new();
+        self.inner
+            .time
+            .write(record.created, &mut s)
+            .map_err(FormatError::new)?;
+        Ok(s)
+    }
+
+    /// Python's `formatMessage`: the format applied to the record, without the
+    /// exception and stack text.
+    pub fn format_message(
+        &self,
+        record: &LogRecord<'_>,
+        out: &mut String,
+    ) -> Result<(), FormatError> {
+        let start = out.len();
+        let result = ASCTIME.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut buf) => self.render(record, &mut buf, out),
+            Err(_) => self.render(record, &mut String::new(), out),
+        });
+        if result.is_err() {
+            out.truncate(start);
+        }
+        result
+    }
+
+    fn render(
+        &self,
+        record: &LogRecord<'_>,
+        asctime: &mut String,
+        out: &mut String,
+    ) -> Result<(), FormatError> {
+        let inner = &*self.inner;
+        let has_time = if inner.uses_time {
+            asctime.clear();
+            inner
+                .time
+                .write(record.created, asctime)
+                .map_err(FormatError::new)?;
+            true
+        } else {
+            false
+        };
+        let scope = Scope {
+            record,
+            asctime: has_time.then_some(asctime.as_str()),
+            defaults: &inner.defaults,
+        };
+        let missing = |key: &str| {
+            let mut m = String::from("Formatting field not found in record: ");
+            write_repr(key, false, &mut m);
+            FormatError::new(m)
+        };
+        match &inner.template {
+            Template::Percent(items) => {
+                let lookup = |f: &Field| scope.lookup(f);
+                printf::run(items, &Args::Mapping(&lookup), out).map_err(|e| match e {
+                    printf::RunError::Missing(k) => missing(&k),
+                    printf::RunError::Other(m) => FormatError::new(m),
+                })
+            }
+            Template::Brace(segs) => brace::render(segs, &scope, out).map_err(|e| match e {
+                brace::RenderError::Missing(k) => missing(&k),
+                brace::RenderError::Other(m) => FormatError::new(m),
+            }),
+            Template::Dollar(segs) => dollar::render(segs, &scope, out).map_err(|e| match e {
+                dollar::RenderError::Missing(k) => missing(&k),
+                dollar::RenderError::Other(m) => FormatError::new(m),
+            }),
+        }
+    }
+}
+
+impl Formatter for TextFormatter {
+    fn format(&self, record: &LogRecord<'_>, out: &mut String) -> Result<(), FormatError> {
+        let start = out.len();
+        self.format_message(record, out)?;
+        for text in [&record.exc_text, &record.stack_info].into_iter().flatten() {
+            if text.is_empty() {
+                continue;
+            }
+            if out.len() == start || !out.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str(text);
+        }
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for TextFormatter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = String::from("Formatter(");
+        write_repr(&self.inner.fmt, false, &mut s);
+        if let Some(d) = &self.inner.datefmt {
+            s.push_str(", datefmt=");
+            write_repr(d, false, &mut s);
+        }
+        if self.inner.style != Style::Percent {
+            s.push_str(", style=");
+            write_repr(self.inner.style.as_python(), false, &mut s);
+        }
+        s.push(')');
+        f.write_str(&s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use logtree_core::Level;
+
+    fn rec(msg: &str) -> LogRecord<'_> {
+        let mut r = LogRecord::new("app", Level::WARNING, msg);
+        r.created = 1_700_000_000.125;
+        r
+    }
+
+    fn fmt(f: &TextFormatter, r: &LogRecord<'_>) -> Result<String, String> {
+        let mut out = String::new();
+        f.format(r, &mut out)
+            .map(|()| out)
+            .map_err(|e| e.to_string())
+    }
+
+    fn build(fmt: &str, style: Style) -> TextFormatter {
+        TextFormatter::builder()
+            .format(fmt)
+            .style(style)
+            .utc(true)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn the_three_styles() {
+        let r = rec("hi");
+        assert_eq!(
+            fmt(&build("%(levelname)-8s|%(message)s", Style::Percent), &r).unwrap(),
+            "WARNING |hi"
+        );
+        assert_eq!(
+            fmt(&build("{levelname:>9}|{levelno:03d}", Style::Brace), &r).unwrap(),
+            "  WARNING|030"
+        );
+        assert_eq!(
+            fmt(&build("$levelname ${name}: $$$message", Style::Dollar), &r).unwrap(),
+            "WARNING app: $hi"
+        );
+    }
+
+    #[test]
+    fn errors_are_pythons_and_leave_the_buffer_alone() {
+        let r = rec("hi");
+        let f = build("{nope}", Style::Brace);
+        let mut out = String::from("keep");
+        let e = f.format(&r, &mut out).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Formatting field not found in record: 'nope'"
+        );
+        assert_eq!(out, "keep");
+        assert_eq!(
+            TextFormatter::builder()
+                .format("nothing")
+                .build()
+                .unwrap_err()
+                .to_string(),
+            "Invalid format 'nothing' for '%' style"
+        );
+        assert_eq!(
+            TextFormatter::builder()
+                .python_style("#")
+                .build()
+                .unwrap_err()
+                .to_string(),
+            "Style must be one of: %,{,$"
+        );
+    }
+
+    #[test]
+    fn exception_and_stack_follow_on_new_lines() {
+        let mut r = rec("line\n");
+        r.exc_text = Some("Traceback".into());
+        r.stack_info = Some("Stack".into());
+        assert_eq!(
+            fmt(&build("%(message)s", Style::Percent), &r).unwrap(),
+            "line\nTraceback\nStack"
+        );
+        let mut r = rec("");
+        r.exc_text = Some("E".into());
+        let mut out = String::from("prefix\n");
+        build("%(message)s", Style::Percent)
+            .format(&r, &mut out)
+            .unwrap();
+        assert_eq!(
+            out, "prefix\n\nE",
+            "an empty formatted message still gets its newline"
+        );
+    }
+
+    #[test]
+    fn defaults_fill_missing_fields() {
+        let f = TextFormatter::builder()
+            .format("%(ip)s %(message)s")
+            .defaults(vec![("ip".into(), Value::Str("-".into()))])
+            .build()
+            .unwrap();
+        assert_eq!(fmt(&f, &rec("m")).unwrap(), "- m");
+    }
+
+    #[test]
+    fn describe_reads_like_python() {
+        let f = TextFormatter::builder()
+            .format("{message}")
+            .style(Style::Brace)
+            .datefmt("%H")
+            .build()
+            .unwrap();
+        assert_eq!(
+            f.describe(),
+            "Formatter('{message}', datefmt='%H', style='{')"
+        );
+        assert!(!f.uses_time() && f.format_string() == "{message}" && f.datefmt() == Some("%H"));
+    }
+}
