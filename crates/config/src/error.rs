@@ -120,18 +120,18 @@ impl fmt::Display for ErrorKind {
 /// ```
 /// use logtree_config::{Config, ErrorKind, Registry};
 /// let err = Config::from_json_str(r#"{"version": 1, "handlers": {"h": {
-///     "class": "logging.NullHandler", "filters": ["verbos"]}},
-///     "filters": {"verbose": {"name": "app"}}}"#)
+///     "class": "logging.StreamHandler", "formatter": "verbos"}},
+///     "formatters": {"verbose": {"format": "%(message)s"}}}"#)
 ///     .unwrap()
 ///     .check(&Registry::stock())
 ///     .unwrap_err();
 /// assert_eq!(err.kind(), ErrorKind::Reference);
-/// assert_eq!(err.path(), "handlers.h.filters[0]");
+/// assert_eq!(err.path(), "handlers.h.formatter");
 /// assert_eq!(err.line(), Some(2));
 /// assert_eq!(
 ///     format!("{err:#}"),
-///     "<json>:2: handlers.h.filters[0]: Unable to configure handler 'h': \
-///      Unable to add filter 'verbos': unknown filter 'verbos'; did you mean 'verbose'?"
+///     "<json>:2: handlers.h.formatter: Unable to configure handler 'h': \
+///      Unable to set formatter 'verbos': unknown formatter 'verbos'; did you mean 'verbose'?"
 /// );
 /// ```
 pub struct ConfigError {

@@ -10,6 +10,7 @@
 //! | `logging.handlers.TimedRotatingFileHandler` | `timed_rotating_file` | [`TimedRotatingFileHandler`] | `filename`, `when`, `interval`, `backupCount`, `encoding`, `delay`, `utc`, `atTime` (`"HH:MM[:SS]"`), `errors` |
 //! | `logging.NullHandler` | `null` | [`logtree_core::NullHandler`] | |
 //! | `logging.Filter` | `filter` | [`logtree_core::NameFilter`] | `name` |
+//! | `logging.Formatter` | `formatter` | [`TextFormatter`] | `fmt` (`format` in a configuration), `datefmt`, `style`, `validate`, `defaults` |
 //! | `ext://sys.stdout`, `ext://sys.stderr` | | [`StdStream`] | |
 //!
 //! Each entry reads exactly the keyword arguments of the Python constructor it
@@ -24,7 +25,8 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::sync::Arc;
 
-use logtree_core::{Handler, NameFilter, NullHandler};
+use logtree_core::{Formatter, Handler, NameFilter, NullHandler, Value};
+use logtree_format::{FormatterErrorKind, TextFormatter};
 use logtree_handlers::{
     AtTime, FileHandler, Mode, RotatingFileHandler, StreamHandler, TimedRotatingFileHandler,
     WatchedFileHandler, When,
@@ -313,6 +315,57 @@ fn timed_rotating_file_handler(args: &mut Args<'_>) -> Result<Box<dyn Handler>, 
     Ok(Box::new(b.build().map_err(handler_error)?))
 }
 
+/// Python's `logging.Formatter(fmt, datefmt, style, validate, defaults=...)`.
+fn text_formatter(args: &mut Args<'_>) -> Result<Arc<dyn Formatter>, BoxError> {
+    let mut b = TextFormatter::builder();
+    if let Some(f) = args.str("fmt")? {
+        b = b.format(f);
+    }
+    if let Some(d) = args.str("datefmt")? {
+        b = b.datefmt(d);
+    }
+    if let Some(s) = args.str("style")? {
+        b = b.python_style(&s);
+    }
+    if let Some(v) = args.bool("validate")? {
+        b = b.validate(v);
+    }
+    if let Some(d) = args.value("defaults")? {
+        let serde_json::Value::Object(m) = d else {
+            return Err(args.error("defaults", "'defaults' must be a table of field values").into());
+        };
+        let mut defaults = Vec::with_capacity(m.len());
+        for (k, v) in m {
+            let value = match v {
+                serde_json::Value::Null => Value::None,
+                serde_json::Value::Bool(b) => Value::Bool(b),
+                serde_json::Value::Number(n) => match n.as_i64() {
+                    Some(i) => Value::Int(i128::from(i)),
+                    None => match n.as_u64() {
+                        Some(u) => Value::Int(i128::from(u)),
+                        None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+                    },
+                },
+                serde_json::Value::String(s) => Value::from(s),
+                _ => {
+                    return Err(args
+                        .error("defaults", format!("default {} must be a plain value", py_repr(&k)))
+                        .into())
+                }
+            };
+            defaults.push((k, value));
+        }
+        b = b.defaults(defaults);
+    }
+    match b.build() {
+        Ok(f) => Ok(Arc::new(f)),
+        Err(e) => {
+            let key = if e.kind() == FormatterErrorKind::UnknownStyle { "style" } else { "fmt" };
+            Err(args.error(key, e.to_string()).into())
+        }
+    }
+}
+
 pub(crate) fn register(r: &mut Registry) {
     r.add_ext_object("sys.stdout", Arc::new(StdStream::Stdout));
     r.add_ext_object("sys.stderr", Arc::new(StdStream::Stderr));
@@ -337,6 +390,8 @@ pub(crate) fn register(r: &mut Registry) {
     r.add_handler(&["logging.NullHandler", "null"], |_args| {
         Ok(Box::new(NullHandler))
     });
+
+    r.add_formatter(&["logging.Formatter", "formatter"], text_formatter);
 
     r.add_filter(&["logging.Filter", "filter"], |args| {
         let name = args.str("name")?.unwrap_or_default();
