@@ -16,13 +16,13 @@
 use std::error::Error;
 use std::sync::Arc;
 
-use logtree::config::{Args, Config, Registry};
+use logtree::config::{Args, Config};
 use logtree::core::{Filter, LogRecord, Value};
 
 /// The documentation's `project.logging.SpecialFilter(foo="bar")`: here it drops
-/// records marked as noise and tags the others with `foo`.
+/// records marked as noise and tags the others with the value of `foo`.
 struct SpecialFilter {
-    foo: String,
+    tag: String,
 }
 
 impl Filter for SpecialFilter {
@@ -30,12 +30,12 @@ impl Filter for SpecialFilter {
         if record.message.starts_with("[noise]") {
             return false;
         }
-        record.set_attr("special", Value::from(self.foo.clone()));
+        record.set_attr("special", Value::from(self.tag.clone()));
         true
     }
 
     fn describe(&self) -> String {
-        format!("SpecialFilter(foo={:?})", self.foo)
+        format!("SpecialFilter(foo={:?})", self.tag)
     }
 }
 
@@ -71,24 +71,37 @@ mod custom {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let mut registry = Registry::stock();
-    logtree::django::register(&mut registry);
+    // Every stock and Django component, plus the project's own filter, by the name
+    // the configuration uses for it.
+    let mut registry = logtree::registry();
     registry.add_filter(&["project.logging.SpecialFilter"], |args: &mut Args<'_>| {
-        let foo = args.require_str("foo")?;
-        Ok(Arc::new(SpecialFilter { foo }))
+        let tag = args.require_str("foo")?;
+        Ok(Arc::new(SpecialFilter { tag }))
     });
 
+    // Django's `django.setup()` applies its DEFAULT_LOGGING before the project's
+    // LOGGING; of it, what this example relies on: the `django` logger at INFO
+    // (the documentation's LOGGING leaves its level alone, and
+    // `disable_existing_loggers = false` keeps it).
+    Config::from_json_str(
+        r#"{"version": 1, "disable_existing_loggers": false,
+                              "loggers": {"django": {"level": "INFO"}}}"#,
+    )?
+    .apply(logtree::manager(), &registry)?;
+
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/logging.toml");
-    let config = Config::from_path(path)?;
-    config.apply(logtree::core::global(), &registry)?;
-    logtree::bridge::install()?;
+    // Applies the file, installs the `log` bridge; the guard flushes and closes
+    // every handler at the end of `main` (the e-mail is sent by then).
+    let _logging = match logtree::init_from_file_with(path, &registry) {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("{e:#}");
+            std::process::exit(2);
+        }
+    };
 
     db::query("SELECT * FROM orders");
     views::checkout("/cart/checkout/");
     custom::report();
-
-    // Python's logging.shutdown(): flush and close every handler (the e-mails are
-    // sent before the program ends).
-    logtree::core::global().shutdown();
     Ok(())
 }
