@@ -13,7 +13,8 @@
 //! ```
 //!
 //! The configuration is built as a dry run into a fresh tree: no file is created
-//! and nothing is logged. Placeholders (dotted ancestors no one asked for) show
+//! and nothing is logged. Components the command does not know (an application's
+//! own) are drawn as stand-ins, with a warning on stderr. Placeholders (dotted ancestors no one asked for) show
 //! as `<--[name]`; a logger that does not propagate has no arrow.
 
 use std::collections::BTreeMap;
@@ -192,7 +193,9 @@ pub(crate) fn run(path: &str) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let manager = match config.preview(&crate::registry()) {
+    let mut registry = crate::registry();
+    registry.stand_in_unregistered();
+    let manager = match config.preview(&registry) {
         Ok(m) => m,
         Err(e) => {
             for err in e.errors() {
@@ -203,6 +206,11 @@ pub(crate) fn run(path: &str) -> ExitCode {
     };
     for line in draw(&manager) {
         println!("{line}");
+    }
+    if let Ok(checked) = config.check(&registry) {
+        for w in checked.warnings() {
+            eprintln!("warning: {w}");
+        }
     }
     ExitCode::SUCCESS
 }

@@ -235,6 +235,13 @@ impl<'a> Args<'a> {
         let _ = self.raw(key);
     }
 
+    /// Marks every argument and attribute as read (stand-ins).
+    pub(crate) fn ignore_all(&mut self) {
+        for a in self.kwargs.iter_mut().chain(self.attrs.iter_mut()) {
+            a.used = true;
+        }
+    }
+
     fn raw(&mut self, key: &str) -> Option<Value> {
         if !self.asked.iter().any(|k| k == key) {
             self.asked.push(key.to_owned());

@@ -31,6 +31,7 @@ use crate::args::{check_level, describe, Args, Ctx, Settings};
 use crate::convert::{py_repr, ConvError, Converter, EnvLookup, Node};
 use crate::error::{ArgError, BoxError, Cause, ConfigError, ErrorKind, KeyPath, Warning};
 use crate::registry::{Ext, Registry};
+use crate::standin;
 use crate::suggest::{closest, did_you_mean};
 
 type Table = Map<String, Value>;
@@ -497,6 +498,21 @@ impl<'r> Builder<'r> {
         }
     }
 
+    /// A stand-in entry for an unregistered name, when the registry allows them.
+    fn stand_in<E>(&mut self, path: &KeyPath, name: &str, make: fn(&str) -> E) -> Option<E> {
+        if !self.registry.stand_ins || !standin::may_stand_in(name) {
+            return None;
+        }
+        self.warn(
+            path,
+            format!(
+                "{} is not registered here: a stand-in is used and its arguments are not checked",
+                py_repr(name)
+            ),
+        );
+        Some(make(name))
+    }
+
     /// The factory name under `key` (`class` or `()`).
     fn factory_name(&self, path: &KeyPath, v: &Value) -> Result<String, ConfigError> {
         match self.shallow(path, v)? {
@@ -585,7 +601,9 @@ impl<'r> Builder<'r> {
                 _ => ("logging.Formatter".to_owned(), base.clone()),
             }
         };
-        let Some(entry) = self.registry.formatters.get(&name).cloned() else {
+        let found = self.registry.formatters.get(&name).cloned();
+        let found = found.or_else(|| self.stand_in(&name_path, &name, standin::formatter));
+        let Some(entry) = found else {
             let hint = did_you_mean(&name, self.registry.formatter_names());
             return Err(ConfigError::new(
                 ErrorKind::Resolve,
@@ -694,7 +712,9 @@ impl<'r> Builder<'r> {
         let base = KeyPath::of(&["filters", id]);
         if let Some(v) = cfg.get("()") {
             let name = self.factory_name(&base.join("()"), v)?;
-            let Some(entry) = self.registry.filters.get(&name).cloned() else {
+            let found = self.registry.filters.get(&name).cloned();
+            let found = found.or_else(|| self.stand_in(&base.join("()"), &name, standin::filter));
+            let Some(entry) = found else {
                 let hint = did_you_mean(&name, self.registry.filter_names());
                 return Err(ConfigError::new(
                     ErrorKind::Resolve,
@@ -932,7 +952,9 @@ impl<'r> Builder<'r> {
             }
         };
         let name = self.factory_name(&base.join(name_key), raw_name)?;
-        let Some(entry) = self.registry.handlers.get(&name).cloned() else {
+        let found = self.registry.handlers.get(&name).cloned();
+        let found = found.or_else(|| self.stand_in(&base.join(name_key), &name, standin::handler));
+        let Some(entry) = found else {
             let hint = did_you_mean(&name, self.registry.handler_names());
             return Err(ConfigError::new(
                 ErrorKind::Resolve,

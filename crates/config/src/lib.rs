@@ -57,6 +57,7 @@ mod convert;
 mod error;
 mod registry;
 mod source;
+mod standin;
 mod stock;
 mod suggest;
 

@@ -120,6 +120,7 @@ pub struct Registry {
     pub(crate) formatters: BTreeMap<String, Entry<FormatterFactory>>,
     pub(crate) callbacks: BTreeMap<String, Callback>,
     pub(crate) ext: BTreeMap<String, Ext>,
+    pub(crate) stand_ins: bool,
 }
 
 impl fmt::Debug for Registry {
@@ -237,6 +238,15 @@ impl Registry {
         object: Arc<T>,
     ) -> &mut Registry {
         self.ext.insert(name.to_owned(), Ext::Object(object));
+        self
+    }
+
+    /// Lets unregistered component names (outside `logging.` and `django.`) load as
+    /// inert stand-ins, with a warning, instead of being refused: for tools that
+    /// check or draw an application's configuration without the application's own
+    /// components (`logtree check`, `logtree tree`). Never use it to run.
+    pub fn stand_in_unregistered(&mut self) -> &mut Registry {
+        self.stand_ins = true;
         self
     }
 

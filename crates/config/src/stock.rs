@@ -332,7 +332,9 @@ fn text_formatter(args: &mut Args<'_>) -> Result<Arc<dyn Formatter>, BoxError> {
     }
     if let Some(d) = args.value("defaults")? {
         let serde_json::Value::Object(m) = d else {
-            return Err(args.error("defaults", "'defaults' must be a table of field values").into());
+            return Err(args
+                .error("defaults", "'defaults' must be a table of field values")
+                .into());
         };
         let mut defaults = Vec::with_capacity(m.len());
         for (k, v) in m {
@@ -349,7 +351,10 @@ fn text_formatter(args: &mut Args<'_>) -> Result<Arc<dyn Formatter>, BoxError> {
                 serde_json::Value::String(s) => Value::from(s),
                 _ => {
                     return Err(args
-                        .error("defaults", format!("default {} must be a plain value", py_repr(&k)))
+                        .error(
+                            "defaults",
+                            format!("default {} must be a plain value", py_repr(&k)),
+                        )
                         .into())
                 }
             };
@@ -360,7 +365,11 @@ fn text_formatter(args: &mut Args<'_>) -> Result<Arc<dyn Formatter>, BoxError> {
     match b.build() {
         Ok(f) => Ok(Arc::new(f)),
         Err(e) => {
-            let key = if e.kind() == FormatterErrorKind::UnknownStyle { "style" } else { "fmt" };
+            let key = if e.kind() == FormatterErrorKind::UnknownStyle {
+                "style"
+            } else {
+                "fmt"
+            };
             Err(args.error(key, e.to_string()).into())
         }
     }

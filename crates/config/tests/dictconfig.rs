@@ -639,3 +639,36 @@ fn reconfiguring_while_other_threads_log() {
     assert_eq!(ones % 2, 0);
     assert_eq!(twos % 2, 0);
 }
+
+#[test]
+fn stand_ins_for_tools_but_never_for_stock_names() {
+    let cfg = Config::from_value(json!({"version": 1,
+        "filters": {"special": {"()": "project.logging.SpecialFilter", "foo": "bar"}},
+        "handlers": {"h": {"class": "project.Handler", "filters": ["special"], "anything": 1}},
+        "root": {"handlers": ["h"]}}))
+    .unwrap();
+    let strict = Registry::stock();
+    assert_eq!(cfg.check(&strict).unwrap_err().count(), 2);
+    let mut lenient = Registry::stock();
+    lenient.stand_in_unregistered();
+    let checked = cfg.check(&lenient).unwrap();
+    let warnings: Vec<String> = checked.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "filters.special.\"()\": 'project.logging.SpecialFilter' is not registered here: a stand-in is used and its arguments are not checked",
+            "handlers.h.class: 'project.Handler' is not registered here: a stand-in is used and its arguments are not checked",
+        ]
+    );
+    let m = cfg.preview(&lenient).unwrap();
+    assert!(m.root().handlers()[0]
+        .handler()
+        .describe()
+        .contains("project.Handler"));
+    // A typo in a stock name is still an error.
+    let typo = Config::from_value(
+        json!({"version": 1, "handlers": {"h": {"class": "logging.StreamHandeler"}}}),
+    )
+    .unwrap();
+    assert_eq!(typo.check(&lenient).unwrap_err().kind(), ErrorKind::Resolve);
+}
