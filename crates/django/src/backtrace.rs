@@ -140,7 +140,10 @@ fn is_machinery(symbol: &str) -> bool {
 }
 
 fn is_runtime_shim(symbol: &str) -> bool {
+    // `<fn() -> T as FnOnce<()>>::call_once` and the like: no crate of their own.
     matches!(crate_of(symbol), "core" | "std" | "alloc")
+        || symbol.starts_with("<fn(")
+        || symbol.starts_with("<&dyn ")
 }
 
 fn is_app(f: &Frame, app_crates: &[String]) -> bool {
@@ -176,13 +179,15 @@ mod tests {
    5: <shop::Handler as tower::Service>::call
              at ./src/main.rs:40:9
    6: shop::main
-   7: core::ops::function::FnOnce::call_once
+   7: <fn() -> core::result::Result<(), alloc::string::String> as core::ops::function::FnOnce<()>>::call_once
              at /rustc/abc/library/core/src/ops/function.rs:250:5
-   8: std::sys::backtrace::__rust_begin_short_backtrace
+   8: core::ops::function::FnOnce::call_once
+             at /rustc/abc/library/core/src/ops/function.rs:250:5
+   9: std::sys::backtrace::__rust_begin_short_backtrace
              at /rustc/abc/library/std/src/sys/backtrace.rs:166:18
-   9: std::rt::lang_start
-  10: main
-  11: _start
+  10: std::rt::lang_start
+  11: main
+  12: _start
 ";
 
     #[test]
@@ -207,7 +212,7 @@ mod tests {
             Some("./src/orders.rs:12:5")
         );
         assert_eq!(f.frames[3].location, None);
-        assert_eq!(f.omitted, 5);
+        assert_eq!(f.omitted, 6);
         assert!(f.captured);
     }
 

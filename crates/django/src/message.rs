@@ -8,6 +8,7 @@
 //! transfer encoding chosen by `lettre` (7bit, quoted-printable or base64), so no
 //! body line exceeds 998 octets either.
 
+use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
@@ -63,7 +64,12 @@ impl EmailMessage {
     pub(crate) fn to_lettre(&self) -> Result<Message, MailError> {
         let from = parse_mailbox(&self.from)
             .map_err(|e| MailError::message(format!("bad sender {:?}", self.from), e))?;
-        let mut b = Message::builder().from(from).subject(self.subject.as_str());
+        let mut b = Message::builder().from(from).message_id(None);
+        b = if needs_full_encoding(&self.subject) {
+            b.header(EncodedSubject(self.subject.clone()))
+        } else {
+            b.subject(self.subject.as_str())
+        };
         for to in &self.to {
             let mb = parse_mailbox(to)
                 .map_err(|e| MailError::message(format!("bad recipient {to:?}"), e))?;
@@ -82,6 +88,72 @@ impl EmailMessage {
     /// The message as RFC 5322 bytes (CRLF line ends), as an SMTP server receives it.
     pub fn formatted(&self) -> Result<Vec<u8>, MailError> {
         Ok(self.to_lettre()?.formatted())
+    }
+}
+
+/// Words longer than this cannot be folded onto lines of at most 78 characters.
+const MAX_WORD: usize = 76;
+
+/// Whether the subject must be written entirely as encoded words rather than by
+/// `lettre`'s encoder, which leaves printable ASCII words as they are: a word too
+/// long to fold (a line over 998 octets is refused by servers), or text that looks
+/// like an encoded word (`=?UTF-8?Q?=0A?=`), which a client would otherwise decode
+/// into something the sender never wrote.
+fn needs_full_encoding(subject: &str) -> bool {
+    subject.contains("=?") || subject.split([' ', '\t']).any(|w| w.len() > MAX_WORD)
+}
+
+/// A Subject written as RFC 2047 `B` encoded words of at most 39 bytes of text
+/// each (72 characters), one per folded line; decoders join them without the
+/// folding whitespace, so the text reads back exactly.
+#[derive(Clone)]
+struct EncodedSubject(String);
+
+impl Header for EncodedSubject {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Subject")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(EncodedSubject(s.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        let mut encoded = String::with_capacity(self.0.len() * 2);
+        let mut rest = self.0.as_str();
+        while !rest.is_empty() {
+            let mut cut = rest.len().min(39);
+            while !rest.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            if !encoded.is_empty() {
+                encoded.push_str("\r\n ");
+            }
+            encoded.push_str("=?utf-8?b?");
+            base64(&rest.as_bytes()[..cut], &mut encoded);
+            encoded.push_str("?=");
+            rest = &rest[cut..];
+        }
+        HeaderValue::dangerous_new_pre_encoded(Self::name(), self.0.clone(), encoded)
+    }
+}
+
+fn base64(bytes: &[u8], out: &mut String) {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
     }
 }
 
@@ -169,6 +241,43 @@ mod tests {
             m.formatted().unwrap_err().to_string(),
             "bad sender \"not an address\": Invalid input"
         );
+    }
+
+    #[test]
+    fn base64_matches_the_rfc_vectors() {
+        for (input, want) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            let mut out = String::new();
+            base64(input.as_bytes(), &mut out);
+            assert_eq!(out, want);
+        }
+    }
+
+    #[test]
+    fn long_words_and_lookalike_encoded_words_are_encoded_whole() {
+        assert!(!needs_full_encoding("[Django] ERROR: an ordinary subject"));
+        assert!(needs_full_encoding(&"x".repeat(77)));
+        assert!(needs_full_encoding("=?UTF-8?Q?=0A?=Bcc: evil@example.com"));
+        let subject = format!("{} 支付失败", "y".repeat(100));
+        let m = EmailMessage::new(
+            subject.as_str(),
+            "root@localhost",
+            vec!["a@example.com".into()],
+            "b",
+        );
+        let raw = String::from_utf8(m.formatted().unwrap()).unwrap();
+        let header: Vec<&str> = raw
+            .split("\r\n")
+            .skip_while(|l| !l.starts_with("Subject: "))
+            .take_while(|l| l.starts_with("Subject: ") || l.starts_with(' '))
+            .collect();
+        assert_eq!(header.len(), 3, "{raw}");
+        assert!(header.iter().all(|l| l.len() <= 78), "{header:?}");
     }
 
     #[test]
