@@ -887,6 +887,35 @@ impl<'r> Builder<'r> {
         let base = KeyPath::of(&["handlers", id]);
         let raw = self.handler_cfgs.get(id).cloned().unwrap_or(Value::Null);
         let cfg = self.table(&base, &raw)?;
+        // the class first: its errors are reported even when a formatter or
+        // filter this handler names has failed
+        let (name_key, raw_name) = match (cfg.get("()"), cfg.get("class")) {
+            (Some(f), _) => ("()", f),
+            (None, Some(c)) => ("class", c),
+            (None, None) => {
+                return Err(ConfigError::new(
+                    ErrorKind::Schema,
+                    &base,
+                    "missing 'class' (the handler class, such as 'logging.StreamHandler')",
+                )
+                .into())
+            }
+        };
+        let name = self.factory_name(&base.join(name_key), raw_name)?;
+        let found = self.registry.handlers.get(&name).cloned();
+        let found = found.or_else(|| self.stand_in(&base.join(name_key), &name, standin::handler));
+        let Some(entry) = found else {
+            let hint = did_you_mean(&name, self.registry.handler_names());
+            return Err(ConfigError::new(
+                ErrorKind::Resolve,
+                &base.join(name_key),
+                format!(
+                    "Cannot resolve {}: not a registered handler class{hint}",
+                    py_repr(&name)
+                ),
+            )
+            .into());
+        };
         // formatter
         let mut formatter = None;
         if let Some(v) = cfg.get("formatter") {
@@ -938,34 +967,6 @@ impl<'r> Builder<'r> {
         if let Some(v) = cfg.get("filters") {
             filters = self.filter_list(&base.join("filters"), v)?;
         }
-        // factory
-        let (name_key, raw_name) = match (cfg.get("()"), cfg.get("class")) {
-            (Some(f), _) => ("()", f),
-            (None, Some(c)) => ("class", c),
-            (None, None) => {
-                return Err(ConfigError::new(
-                    ErrorKind::Schema,
-                    &base,
-                    "missing 'class' (the handler class, such as 'logging.StreamHandler')",
-                )
-                .into())
-            }
-        };
-        let name = self.factory_name(&base.join(name_key), raw_name)?;
-        let found = self.registry.handlers.get(&name).cloned();
-        let found = found.or_else(|| self.stand_in(&base.join(name_key), &name, standin::handler));
-        let Some(entry) = found else {
-            let hint = did_you_mean(&name, self.registry.handler_names());
-            return Err(ConfigError::new(
-                ErrorKind::Resolve,
-                &base.join(name_key),
-                format!(
-                    "Cannot resolve {}: not a registered handler class{hint}",
-                    py_repr(&name)
-                ),
-            )
-            .into());
-        };
         let skip = ["()", "class", "formatter", "level", "filters"];
         let (kwargs, attrs) = self.custom_args(&base, &cfg, &skip)?;
         let factory = entry.factory.clone();
