@@ -253,6 +253,10 @@ pub(crate) fn run<'v>(
         argidx,
     };
     let mut using_key = false;
+    // Set when a conversion without a key received the whole record; Python
+    // would print `repr(record.__dict__)` there. The format still runs to the
+    // end so that a later error is reported as Python reports it.
+    let mut whole_record = false;
     for item in items {
         let conv = match item {
             Item::Literal(s) => {
@@ -343,7 +347,23 @@ pub(crate) fn run<'v>(
         if width == Some(0) {
             width = None;
         }
-        convert(arg, ty, index, flags, width, precision, out)?;
+        convert(
+            arg,
+            ty,
+            index,
+            flags,
+            width,
+            precision,
+            out,
+            &mut whole_record,
+        )?;
+    }
+    if whole_record {
+        return Err(RunError::Other(
+            "a %-conversion without a (key) would format the whole record; \
+             logtree does not support it"
+                .to_owned(),
+        ));
     }
     if let Args::Tuple(_) = args {
         if cur.argidx < cur.arglen {
@@ -383,6 +403,7 @@ fn pad(out: &mut String, c: char, n: usize) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn convert(
     arg: Arg<'_>,
     ty: char,
@@ -391,6 +412,7 @@ fn convert(
     width: Option<usize>,
     precision: Option<usize>,
     out: &mut String,
+    whole_record: &mut bool,
 ) -> Result<(), RunError> {
     let other = |m: String| RunError::Other(m);
     match ty {
@@ -398,11 +420,11 @@ fn convert(
             let v = match arg {
                 Arg::Val(v) => v,
                 Arg::Record => {
-                    return Err(other(
-                        "a %-conversion without a (key) would format the whole record; \
-                         logtree does not support it"
-                            .to_owned(),
-                    ))
+                    // `%.0s` of anything is empty: only then is the output known.
+                    if precision != Some(0) {
+                        *whole_record = true;
+                    }
+                    Val::Str(std::borrow::Cow::Borrowed(""))
                 }
             };
             let mut text = String::new();

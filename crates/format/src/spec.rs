@@ -341,6 +341,9 @@ fn format_int(i: i128, type_name: &str, spec: &Spec, out: &mut String) -> Result
                 "Alternate form (#) not allowed with integer format specifier 'c'".to_owned(),
             );
         }
+        if i64::try_from(i).is_err() {
+            return Err("Python int too large to convert to C long".to_owned());
+        }
         let c = u32::try_from(i)
             .ok()
             .and_then(char::from_u32)
