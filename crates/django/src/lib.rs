@@ -13,6 +13,7 @@
 //!   from a configuration's `settings` table; shared by `Arc`.
 //! - [`RequireDebugFalse`], [`RequireDebugTrue`]: Django's filters, reading
 //!   `debug` per record.
+//! - [`ServerFormatter`]: the development server's log line, with `server_time`.
 //! - [`AdminEmailHandler`]: Django's subject, sender, recipients and body; a text
 //!   report and optionally an HTML one ([`Reporter`], [`TechnicalReporter`]) with
 //!   the error's `source()` chain, the backtrace, the request and the settings,
@@ -22,6 +23,8 @@
 //!   (Django's file layout), [`ConsoleBackend`], [`MemoryBackend`] with its
 //!   [`Outbox`], by Django's names through [`backend_from_settings`].
 //! - [`install_panic_hook`]: panics logged as CRITICAL, so they reach the admins.
+//! - [`register`]: all of it under Django's class names in a
+//!   `logtree_config::Registry`, so a Django `LOGGING` dictionary loads unchanged.
 #![deny(missing_docs)]
 
 mod backend;
@@ -40,6 +43,7 @@ mod message;
 mod panic;
 mod register;
 mod report;
+mod server_formatter;
 mod settings;
 mod smtp;
 mod worker;
@@ -68,6 +72,7 @@ pub use report::{
     register_reporter, reporter_by_name, Report, Reporter, TechnicalReporter,
     DEFAULT_REPORTER_NAMES, MAX_VALUE_CHARS,
 };
+pub use server_formatter::{ServerFormatter, ServerFormatterBuilder, SERVER_TIME_FORMAT};
 pub use settings::{
     Settings, SettingsBuilder, DEFAULT_EMAIL_BACKEND, DEFAULT_SERVER_EMAIL, DEFAULT_SUBJECT_PREFIX,
 };

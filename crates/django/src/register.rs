@@ -8,6 +8,7 @@
 //! | `django.utils.log.CallbackFilter` | `callback` | `callback`: a registered callback's name |
 //! | `django.utils.log.RequireDebugFalse` | `require_debug_false` | |
 //! | `django.utils.log.RequireDebugTrue` | `require_debug_true` | |
+//! | `django.utils.log.ServerFormatter` | `server` | `fmt` (or `format`), `datefmt`, `style`, `validate`, `defaults` |
 //!
 //! Mail backends are named by Django's dotted names in `email_backend` (see
 //! [`crate::BACKEND_NAMES`]) and reporters by `reporter_class` (see
@@ -24,11 +25,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use logtree_config::{ArgError, Args, Registry};
-use logtree_core::{CallbackFilter, LogRecord};
+use logtree_core::{CallbackFilter, LogRecord, Value};
+use logtree_format::FormatterErrorKind;
 
 use crate::error::{Error, ErrorKind};
 use crate::filters::{RequireDebugFalse, RequireDebugTrue};
 use crate::handler::AdminEmailHandler;
+use crate::server_formatter::ServerFormatter;
 use crate::settings::Settings;
 
 /// The handler's names.
@@ -42,9 +45,10 @@ pub const REQUIRE_DEBUG_FALSE_NAMES: &[&str] =
 /// `RequireDebugTrue`'s names.
 pub const REQUIRE_DEBUG_TRUE_NAMES: &[&str] =
     &["django.utils.log.RequireDebugTrue", "require_debug_true"];
+/// `ServerFormatter`'s names.
+pub const SERVER_FORMATTER_NAMES: &[&str] = &["django.utils.log.ServerFormatter", "server"];
 
-/// Registers Django's handler and filters (and, when it exists, the
-/// `ServerFormatter`) in `registry`.
+/// Registers Django's handler, filters and formatter in `registry`.
 ///
 /// ```
 /// use logtree_config::{Config, Registry};
@@ -85,6 +89,59 @@ pub fn register(registry: &mut Registry) {
             move |r: &LogRecord<'_>| cb(r),
         )))
     });
+    registry.add_formatter(SERVER_FORMATTER_NAMES, |args: &mut Args<'_>| {
+        Ok(Arc::new(server_formatter(args)?))
+    });
+}
+
+fn server_formatter(args: &mut Args<'_>) -> Result<ServerFormatter, ArgError> {
+    let mut b = ServerFormatter::builder();
+    let fmt_key = if args.has("fmt") { "fmt" } else { "format" };
+    if let Some(f) = args.str(fmt_key)? {
+        b = b.format(f);
+    }
+    if let Some(d) = args.str("datefmt")? {
+        b = b.datefmt(d);
+    }
+    if let Some(s) = args.str("style")? {
+        b = b.python_style(&s);
+    }
+    if let Some(v) = args.bool("validate")? {
+        b = b.validate(v);
+    }
+    if let Some(d) = args.value("defaults")? {
+        let serde_json::Value::Object(m) = d else {
+            return Err(args.error("defaults", "'defaults' must be a table of field values"));
+        };
+        let mut defaults = Vec::with_capacity(m.len());
+        for (k, v) in m {
+            let value = match v {
+                serde_json::Value::Null => Value::None,
+                serde_json::Value::Bool(b) => Value::Bool(b),
+                serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+                    (Some(i), _) => Value::Int(i.into()),
+                    (_, Some(u)) => Value::Int(u.into()),
+                    _ => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+                },
+                serde_json::Value::String(s) => Value::from(s),
+                _ => {
+                    return Err(
+                        args.error("defaults", format!("default '{k}' must be a plain value"))
+                    )
+                }
+            };
+            defaults.push((k, value));
+        }
+        b = b.defaults(defaults);
+    }
+    b.build().map_err(|e| {
+        let key = if e.kind() == FormatterErrorKind::UnknownStyle {
+            "style"
+        } else {
+            fmt_key
+        };
+        args.error(key, e.to_string())
+    })
 }
 
 /// The configuration's settings, one object per configuration.
@@ -279,6 +336,33 @@ mod tests {
         );
         let e = apply(r#"{"version": 1, "filters": {"c": {"()": "callback"}}}"#).unwrap_err();
         assert!(e.contains("callback"), "{e}");
+    }
+
+    #[test]
+    fn server_formatter_from_a_configuration() {
+        let m = apply(
+            r#"{"version": 1,
+            "formatters": {"srv": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                                   "style": "{", "datefmt": "%Y"},
+                           "cls": {"class": "server", "format": "{message}", "style": "{"}},
+            "handlers": {"n": {"class": "logging.NullHandler", "formatter": "srv"},
+                         "c": {"class": "logging.NullHandler", "formatter": "cls"}}}"#,
+        )
+        .unwrap();
+        let f = m.handler_by_name("n").unwrap().formatter().unwrap().clone();
+        let mut r = LogRecord::new("django.server", Level::INFO, "hi");
+        r.created = 1_700_000_000.0;
+        let mut out = String::new();
+        f.format(&r, &mut out).unwrap();
+        assert!(out.ends_with("] hi") && out.starts_with("[20"), "{out}");
+        let e = apply(
+            r#"{"version": 1, "formatters": {"srv": {"()": "server", "format": "{nope", "style": "{"}}}"#,
+        )
+        .unwrap_err();
+        assert!(e.contains("formatters.srv.format"), "{e}");
+        let e = apply(r#"{"version": 1, "formatters": {"srv": {"()": "server", "style": "?"}}}"#)
+            .unwrap_err();
+        assert!(e.contains("Style must be one of: %,{,$"), "{e}");
     }
 
     #[test]
