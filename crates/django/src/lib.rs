@@ -66,7 +66,7 @@ pub use message::{format_subject, EmailMessage};
 pub use panic::{install_panic_hook, install_panic_hook_for};
 pub use register::{
     register, ADMIN_EMAIL_HANDLER_NAMES, CALLBACK_FILTER_NAMES, REQUIRE_DEBUG_FALSE_NAMES,
-    REQUIRE_DEBUG_TRUE_NAMES,
+    REQUIRE_DEBUG_TRUE_NAMES, SERVER_FORMATTER_NAMES,
 };
 pub use report::{
     register_reporter, reporter_by_name, Report, Reporter, TechnicalReporter,
