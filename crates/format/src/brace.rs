@@ -292,16 +292,13 @@ fn split_field_name(name: &str) -> (First, Vec<Access>) {
 pub(crate) fn compile(fmt: &str, depth: u32) -> Vec<Seg> {
     let chars: Vec<char> = fmt.chars().collect();
     let mut segs = Vec::new();
+    let mut lit = String::new();
     for m in markup(&chars) {
+        if !matches!(m, Markup::Literal(_)) && !lit.is_empty() {
+            segs.push(Seg::Literal(std::mem::take(&mut lit).into()));
+        }
         match m {
-            Markup::Literal(s) => match segs.last_mut() {
-                Some(Seg::Literal(prev)) => {
-                    let mut joined = prev.to_string();
-                    joined.push_str(&s);
-                    *prev = joined.into();
-                }
-                _ => segs.push(Seg::Literal(s.into())),
-            },
+            Markup::Literal(s) => lit.push_str(&s),
             Markup::Error(e) => segs.push(Seg::Error(e)),
             Markup::Field {
                 name,
@@ -325,6 +322,9 @@ pub(crate) fn compile(fmt: &str, depth: u32) -> Vec<Seg> {
                 })));
             }
         }
+    }
+    if !lit.is_empty() {
+        segs.push(Seg::Literal(lit.into()));
     }
     segs
 }
@@ -478,76 +478,90 @@ fn field_spec_matches(name: &str) -> bool {
 
 /// `StrFormatStyle.fmt_spec.match(spec)` (with `re.I`):
 /// `^(.?[<>=^])?[+ -]?#?0?(\d+|{\w+})?[,_]?(\.(\d+|{\w+}))?[bcdefgnosx%]?$`.
+///
+/// A backtracking search over the pattern's nine elements, each listing where it
+/// can end; visited `(element, position)` pairs are remembered, so the search is
+/// linear in the spec's length however it is built.
 fn fmt_spec_matches(spec: &str) -> bool {
     let s: Vec<char> = spec.chars().collect();
-    let is_align = |c: char| matches!(c, '<' | '>' | '=' | '^');
-    // Each element lists the positions it can end at from `i`, in any order: the
-    // search below tries them all.
-    fn number_or_name(s: &[char], i: usize, ends: &mut Vec<usize>) {
-        let mut j = i;
-        while j < s.len() && is_decimal(s[j]) {
-            j += 1;
-            ends.push(j);
-        }
-        if s.get(i) == Some(&'{') {
-            let mut k = i + 1;
-            while k < s.len() && is_word(s[k]) {
-                k += 1;
-            }
-            if k > i + 1 && s.get(k) == Some(&'}') {
-                ends.push(k + 1);
-            }
+    let n = s.len();
+    // Length of the decimal-digit run starting at each position.
+    let mut run = vec![0usize; n + 1];
+    for i in (0..n).rev() {
+        if is_decimal(s[i]) {
+            run[i] = run[i + 1] + 1;
         }
     }
-    let element = |k: usize, i: usize| -> Vec<usize> {
-        let mut ends = vec![i];
+    // End of a `{\w+}` starting at each position, if one does.
+    let mut word = vec![0usize; n + 1];
+    for i in (0..n).rev() {
+        if is_word(s[i]) {
+            word[i] = word[i + 1] + 1;
+        }
+    }
+    let name_end = |i: usize| -> Option<usize> {
+        (s.get(i) == Some(&'{') && word[i + 1] > 0 && s.get(i + 1 + word[i + 1]) == Some(&'}'))
+            .then(|| i + 2 + word[i + 1])
+    };
+    let is_align = |c: char| matches!(c, '<' | '>' | '=' | '^');
+    let mut failed = vec![false; 9 * (n + 1)];
+    let mut stack = vec![(0usize, 0usize)];
+    while let Some((k, i)) = stack.pop() {
+        if failed[k * (n + 1) + i] {
+            continue;
+        }
+        failed[k * (n + 1) + i] = true;
+        if k == 8 {
+            if at_dollar(&s, i) {
+                return true;
+            }
+            continue;
+        }
         let c = s.get(i).copied();
+        let mut push = |e: usize| stack.push((k + 1, e));
+        push(i);
         match k {
             0 => {
-                if let (Some(f), Some(a)) = (c, s.get(i + 1)) {
-                    if f != '\n' && is_align(*a) {
-                        ends.push(i + 2);
+                if let (Some(f), Some(&a)) = (c, s.get(i + 1)) {
+                    if f != '\n' && is_align(a) {
+                        push(i + 2);
                     }
                 }
                 if c.is_some_and(is_align) {
-                    ends.push(i + 1);
+                    push(i + 1);
                 }
             }
-            1 if matches!(c, Some('+' | ' ' | '-')) => ends.push(i + 1),
-            2 if c == Some('#') => ends.push(i + 1),
-            3 if c == Some('0') => ends.push(i + 1),
-            4 => number_or_name(&s, i, &mut ends),
-            5 if matches!(c, Some(',' | '_')) => ends.push(i + 1),
+            1 if matches!(c, Some('+' | ' ' | '-')) => push(i + 1),
+            2 if c == Some('#') => push(i + 1),
+            3 if c == Some('0') => push(i + 1),
+            4 => {
+                for e in i + 1..=i + run[i] {
+                    push(e);
+                }
+                if let Some(e) = name_end(i) {
+                    push(e);
+                }
+            }
+            5 if matches!(c, Some(',' | '_')) => push(i + 1),
             6 if c == Some('.') => {
-                let mut more = Vec::new();
-                number_or_name(&s, i + 1, &mut more);
-                ends.extend(more.into_iter().filter(|&e| e > i + 1));
+                for e in i + 2..=i + 1 + run[i + 1] {
+                    push(e);
+                }
+                if let Some(e) = name_end(i + 1) {
+                    push(e);
+                }
             }
             7 => {
                 if let Some(c) = c {
                     if "bcdefgnosx%".contains(c.to_ascii_lowercase()) || c == '\u{17f}' {
-                        ends.push(i + 1);
+                        push(i + 1);
                     }
                 }
             }
             _ => {}
         }
-        ends
-    };
-    fn search(
-        k: usize,
-        i: usize,
-        s: &[char],
-        element: &dyn Fn(usize, usize) -> Vec<usize>,
-    ) -> bool {
-        if k == 8 {
-            return at_dollar(s, i);
-        }
-        element(k, i)
-            .into_iter()
-            .any(|e| search(k + 1, e, s, element))
     }
-    search(0, 0, &s, &element)
+    false
 }
 
 /// `StrFormatStyle.validate`.

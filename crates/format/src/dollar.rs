@@ -59,48 +59,13 @@ fn hit(s: &[char], i: usize) -> (Hit, usize) {
     }
 }
 
-/// `Template._invalid`'s message for an invalid placeholder whose empty group
-/// starts at character `i` (just after the `$`).
-fn invalid_message(s: &[char], i: usize) -> String {
-    // str.splitlines(keepends=True) of s[:i]; s[i-1] is the '$', never a break.
-    let mut line = 1;
-    let mut line_start = 0;
-    let mut k = 0;
-    while k < i {
-        let c = s[k];
-        let is_break = matches!(
-            c,
-            '\n' | '\r'
-                | '\x0b'
-                | '\x0c'
-                | '\x1c'
-                | '\x1d'
-                | '\x1e'
-                | '\u{85}'
-                | '\u{2028}'
-                | '\u{2029}'
-        );
-        k += 1;
-        if is_break {
-            if c == '\r' && k < i && s[k] == '\n' {
-                k += 1;
-            }
-            line += 1;
-            line_start = k;
-        }
-    }
-    format!(
-        "Invalid placeholder in string: line {}, col {}",
-        line,
-        i - line_start
-    )
-}
-
 /// Compiles a `$` format.
 pub(crate) fn compile(fmt: &str) -> Vec<Seg> {
     let s: Vec<char> = fmt.chars().collect();
     let mut segs = Vec::new();
     let mut lit = String::new();
+    // Line and column bookkeeping for `Template._invalid`, as the scan goes.
+    let mut lines = Lines::default();
     let mut i = 0;
     while i < s.len() {
         if s[i] != '$' {
@@ -122,7 +87,8 @@ pub(crate) fn compile(fmt: &str) -> Vec<Seg> {
                 if !lit.is_empty() {
                     segs.push(Seg::Literal(std::mem::take(&mut lit).into()));
                 }
-                segs.push(Seg::Invalid(invalid_message(&s, i + 1).into()));
+                lines.advance(&s, i + 1);
+                segs.push(Seg::Invalid(lines.message(i + 1).into()));
             }
         }
         i = next;
@@ -131,6 +97,53 @@ pub(crate) fn compile(fmt: &str) -> Vec<Seg> {
         segs.push(Seg::Literal(lit.into()));
     }
     segs
+}
+
+/// `str.splitlines(keepends=True)` of the template up to a point, computed
+/// incrementally.
+#[derive(Default)]
+struct Lines {
+    scanned: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl Lines {
+    fn advance(&mut self, s: &[char], to: usize) {
+        while self.scanned < to {
+            let c = s[self.scanned];
+            self.scanned += 1;
+            let is_break = matches!(
+                c,
+                '\n' | '\r'
+                    | '\x0b'
+                    | '\x0c'
+                    | '\x1c'
+                    | '\x1d'
+                    | '\x1e'
+                    | '\u{85}'
+                    | '\u{2028}'
+                    | '\u{2029}'
+            );
+            if is_break {
+                if c == '\r' && self.scanned < to && s[self.scanned] == '\n' {
+                    self.scanned += 1;
+                }
+                self.line += 1;
+                self.line_start = self.scanned;
+            }
+        }
+    }
+
+    /// The message for an invalid placeholder whose empty group starts at `i`
+    /// (just after its `$`, which is never a line break).
+    fn message(&self, i: usize) -> String {
+        format!(
+            "Invalid placeholder in string: line {}, col {}",
+            self.line + 1,
+            i - self.line_start
+        )
+    }
 }
 
 /// `StringTemplateStyle.validate`.

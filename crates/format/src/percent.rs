@@ -11,10 +11,17 @@ use crate::unicode::{is_decimal, is_word};
 /// `%\(\w+\)[#0+ -]*(\*|\d+)?(\.(\*|\d+))?[diouxefgcrsa%]` with `re.I`.
 pub(crate) fn validation_matches(fmt: &str) -> bool {
     let s: Vec<char> = fmt.chars().collect();
-    (0..s.len()).any(|i| matches_at(&s, i))
+    // Length of the decimal-digit run starting at each position.
+    let mut run = vec![0usize; s.len() + 2];
+    for i in (0..s.len()).rev() {
+        if is_decimal(s[i]) {
+            run[i] = run[i + 1] + 1;
+        }
+    }
+    (0..s.len()).any(|i| matches_at(&s, &run, i))
 }
 
-fn matches_at(s: &[char], i: usize) -> bool {
+fn matches_at(s: &[char], run: &[usize], i: usize) -> bool {
     if s.get(i) != Some(&'%') || s.get(i + 1) != Some(&'(') {
         return false;
     }
@@ -26,43 +33,42 @@ fn matches_at(s: &[char], i: usize) -> bool {
     if j == start || s.get(j) != Some(&')') {
         return false;
     }
-    j += 1;
-    // [#0+ -]* then the rest: try every number of flag characters.
-    let mut ends = vec![j];
-    while j < s.len() && matches!(s[j], '#' | '0' | '+' | ' ' | '-') {
-        j += 1;
-        ends.push(j);
+    let p = j + 1;
+    let mut q = p;
+    while q < s.len() && matches!(s[q], '#' | '0' | '+' | ' ' | '-') {
+        q += 1;
     }
-    ends.into_iter().any(|k| after_flags(s, k))
-}
-
-/// Positions `(\*|\d+)?` can end at from `i`.
-fn star_or_digits(s: &[char], i: usize) -> Vec<usize> {
-    let mut ends = vec![i];
-    if s.get(i) == Some(&'*') {
-        ends.push(i + 1);
+    // Where `[#0+ -]*(\*|\d+)?` can end. The type that must follow is never a
+    // digit, so a width of digits only ever ends where its digit run ends: every
+    // split of a run of `0` flags followed by digits ends at the same place.
+    let mut candidates = vec![q];
+    if s.get(q) == Some(&'*') {
+        candidates.push(q + 1);
     }
-    let mut j = i;
-    while j < s.len() && is_decimal(s[j]) {
-        j += 1;
-        ends.push(j);
-    }
-    ends
-}
-
-fn after_flags(s: &[char], i: usize) -> bool {
-    star_or_digits(s, i).into_iter().any(|w| {
-        let mut precision_ends = vec![w];
-        if s.get(w) == Some(&'.') {
-            precision_ends.extend(star_or_digits(s, w + 1).into_iter().filter(|&e| e > w + 1));
+    for k in p..=q {
+        if run[k] > 0 && (k == p || run[k - 1] == 0) {
+            candidates.push(k + run[k]);
         }
-        precision_ends.into_iter().any(|p| {
-            s.get(p).is_some_and(|&c| {
-                "diouxefgcrsa%".contains(c.to_ascii_lowercase())
-                    || matches!(c, '\u{130}' | '\u{131}' | '\u{17f}')
-            })
+    }
+    candidates.into_iter().any(|w| after_width(s, run, w))
+}
+
+/// `(\.(\*|\d+))?[diouxefgcrsa%]` at `w`.
+fn after_width(s: &[char], run: &[usize], w: usize) -> bool {
+    let is_type = |at: usize| {
+        s.get(at).is_some_and(|&c| {
+            "diouxefgcrsa%".contains(c.to_ascii_lowercase())
+                || matches!(c, '\u{130}' | '\u{131}' | '\u{17f}')
         })
-    })
+    };
+    if is_type(w) {
+        return true;
+    }
+    if s.get(w) != Some(&'.') {
+        return false;
+    }
+    (s.get(w + 1) == Some(&'*') && is_type(w + 2))
+        || (run[w + 1] > 0 && is_type(w + 1 + run[w + 1]))
 }
 
 #[cfg(test)]
@@ -83,5 +89,8 @@ mod tests {
         assert!(!validation_matches("%(a)q"));
         assert!(!validation_matches("%(a)5.s"));
         assert!(!validation_matches("%s %d"));
+        assert!(validation_matches("%(a)005.5d"));
+        assert!(validation_matches("%(a)0#05*.*f") == false);
+        assert!(validation_matches("%(a)0-*.*f"));
     }
 }
