@@ -90,7 +90,7 @@ mod tests {
         assert!(!validation_matches("%(a)5.s"));
         assert!(!validation_matches("%s %d"));
         assert!(validation_matches("%(a)005.5d"));
-        assert!(validation_matches("%(a)0#05*.*f") == false);
+        assert!(!validation_matches("%(a)0#05*.*f"));
         assert!(validation_matches("%(a)0-*.*f"));
     }
 }
