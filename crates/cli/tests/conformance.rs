@@ -52,26 +52,6 @@ const PENDING: &[(&str, &str)] = &[
         "reconfigure_flushes_memory_handler_first",
         "MemoryHandler not registered yet (logtree-handlers)",
     ),
-    (
-        "server_formatter_custom_datefmt",
-        "ServerFormatter not registered yet (logtree-django)",
-    ),
-    (
-        "server_formatter_default_server_time",
-        "ServerFormatter not registered yet (logtree-django)",
-    ),
-    (
-        "server_formatter_server_time_from_extra",
-        "ServerFormatter not registered yet (logtree-django)",
-    ),
-    (
-        "server_formatter_sets_server_time_for_later_handlers",
-        "ServerFormatter not registered yet (logtree-django)",
-    ),
-    (
-        "server_formatter_status_code_without_tty_has_no_color",
-        "ServerFormatter not registered yet (logtree-django)",
-    ),
 ];
 
 /// Cases where logtree deliberately differs from Python: (case, why).

@@ -85,10 +85,13 @@ fn handler_error(e: logtree_handlers::Error) -> BoxError {
     match e.kind() {
         logtree_handlers::ErrorKind::Io => {
             let text = std::error::Error::source(&e).map(|s| s.to_string());
-            Box::new(ArgError::build(
-                msg,
-                text.map(|t| Box::new(io::Error::other(t)) as BoxError),
-            ))
+            let about_file = msg.starts_with("cannot open") || msg.starts_with("cannot resolve");
+            let mut err =
+                ArgError::build(msg, text.map(|t| Box::new(io::Error::other(t)) as BoxError));
+            if about_file {
+                err.key = Some("filename".to_owned());
+            }
+            Box::new(err)
         }
         _ => {
             let key = if msg.starts_with("unsupported encoding") {
@@ -141,10 +144,12 @@ fn check_directory(filename: &str) -> Result<(), ArgError> {
                 io::ErrorKind::NotFound,
                 "No such file or directory (os error 2)",
             );
-            return Err(ArgError::build(
+            let mut err = ArgError::build(
                 format!("cannot open '{}'", abs.display()),
                 Some(Box::new(e)),
-            ));
+            );
+            err.key = Some("filename".to_owned());
+            return Err(err);
         }
     }
     Ok(())
