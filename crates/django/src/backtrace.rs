@@ -115,12 +115,29 @@ fn parse(text: &str) -> Vec<Frame> {
     out
 }
 
-/// The crate a symbol belongs to (`<myapp::X as core::fmt::Display>::fmt` → `myapp`).
-fn crate_of(symbol: &str) -> &str {
-    let s = symbol.trim_start_matches(['<', '&', '*']);
-    let s = s.strip_prefix("mut ").unwrap_or(s);
-    let s = s.strip_prefix("dyn ").unwrap_or(s);
-    s.split("::").next().unwrap_or(s)
+/// The crate a symbol belongs to: `myapp::orders::save` → `myapp`;
+/// `<myapp::X as core::fmt::Display>::fmt` → `myapp` (the type's crate);
+/// `<usize as core::slice::SliceIndex<[T]>>::index` → `core` (a primitive type
+/// has no crate: the trait's).
+fn crate_of(symbol: &str) -> String {
+    let first = |s: &str| -> String {
+        let s = s.trim_start_matches(['<', '&', '*', '(', '[']);
+        let s = s.strip_prefix("mut ").unwrap_or(s);
+        let s = s.strip_prefix("dyn ").unwrap_or(s);
+        s.split("::").next().unwrap_or(s).to_owned()
+    };
+    let Some(inner) = symbol.strip_prefix('<') else {
+        return first(symbol);
+    };
+    let ty = inner.split(" as ").next().unwrap_or(inner);
+    if ty.contains("::") {
+        first(ty)
+    } else {
+        match inner.split_once(" as ") {
+            Some((_, tr)) => first(tr),
+            None => first(ty),
+        }
+    }
 }
 
 const MACHINERY: &[&str] = &[
@@ -136,22 +153,22 @@ const MACHINERY: &[&str] = &[
 
 fn is_machinery(symbol: &str) -> bool {
     let c = crate_of(symbol);
-    c.starts_with("logtree") || MACHINERY.contains(&c) || c.starts_with("__rust")
+    c.starts_with("logtree") || MACHINERY.contains(&c.as_str()) || c.starts_with("__rust")
 }
 
 fn is_runtime_shim(symbol: &str) -> bool {
     // `<fn() -> T as FnOnce<()>>::call_once` and the like: no crate of their own.
-    matches!(crate_of(symbol), "core" | "std" | "alloc")
+    matches!(crate_of(symbol).as_str(), "core" | "std" | "alloc")
         || symbol.starts_with("<fn(")
         || symbol.starts_with("<&dyn ")
 }
 
 fn is_app(f: &Frame, app_crates: &[String]) -> bool {
     let c = crate_of(&f.symbol);
-    if app_crates.iter().any(|a| a == c) {
+    if app_crates.contains(&c) {
         return true;
     }
-    if c.starts_with("logtree") || MACHINERY.contains(&c) {
+    if c.starts_with("logtree") || MACHINERY.contains(&c.as_str()) {
         return false;
     }
     match &f.location {
@@ -223,6 +240,30 @@ mod tests {
         assert!(!f.frames[1].app);
         // No location, no name: not known to be the application's.
         assert!(!f.frames[3].app);
+    }
+
+    #[test]
+    fn crates_of_symbols() {
+        for (sym, want) in [
+            ("shop::orders::save", "shop"),
+            ("<shop::Handler as tower::Service>::call", "shop"),
+            (
+                "<usize as core::slice::index::SliceIndex<[T]>>::index",
+                "core",
+            ),
+            (
+                "<alloc::vec::Vec<T,A> as core::ops::index::Index<I>>::index",
+                "alloc",
+            ),
+            (
+                "core::slice::index::<impl core::ops::index::Index<I> for [T]>::index",
+                "core",
+            ),
+            ("<&mut shop::Cart as core::fmt::Debug>::fmt", "shop"),
+            ("main", "main"),
+        ] {
+            assert_eq!(crate_of(sym), want, "{sym}");
+        }
     }
 
     #[test]

@@ -74,7 +74,7 @@ impl FileBackend {
 /// ends a single part without a newline and a multipart with one), `\n`, 79 `-`,
 /// `\n`.
 pub(crate) fn render(message: &EmailMessage) -> Result<Vec<u8>, MailError> {
-    let mut out = to_lf(&message.formatted()?);
+    let mut out = to_lf(&message.to_lettre_readable()?.formatted());
     while out.last() == Some(&b'\n') {
         out.pop();
     }

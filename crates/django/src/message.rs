@@ -5,11 +5,14 @@
 //! (RFC 2047 encoded words for anything that is not plain printable ASCII) and folds
 //! long ones, so no value can add a header: that is the header-injection guarantee
 //! the tests check on what a real SMTP server receives. Bodies get a
-//! transfer encoding chosen by `lettre` (7bit, quoted-printable or base64), so no
-//! body line exceeds 998 octets either.
+//! transfer encoding that keeps every line under 998 octets: 7bit for ASCII text,
+//! else quoted-printable or base64 over SMTP, and 8bit (as Django writes UTF-8
+//! text) for the console and file backends, which people read.
 
-use lettre::message::header::{Header, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{
+    ContentTransferEncoding, ContentType, Header, HeaderName, HeaderValue,
+};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
 use crate::backend::MailError;
@@ -61,7 +64,20 @@ impl EmailMessage {
         self
     }
 
+    /// The message for SMTP: bodies in 7bit when they are ASCII with lines of at
+    /// most 998 octets, else quoted-printable or base64 (no server needs 8BITMIME).
     pub(crate) fn to_lettre(&self) -> Result<Message, MailError> {
+        self.build(false)
+    }
+
+    /// The message as Django's console and file backends show it: also 8bit for
+    /// UTF-8 text, so that a person can read it (Django's `utf-8` charset has no
+    /// body encoding).
+    pub(crate) fn to_lettre_readable(&self) -> Result<Message, MailError> {
+        self.build(true)
+    }
+
+    fn build(&self, eight_bit: bool) -> Result<Message, MailError> {
         let from = parse_mailbox(&self.from)
             .map_err(|e| MailError::message(format!("bad sender {:?}", self.from), e))?;
         let mut b = Message::builder().from(from).message_id(None);
@@ -75,12 +91,16 @@ impl EmailMessage {
                 .map_err(|e| MailError::message(format!("bad recipient {to:?}"), e))?;
             b = b.to(mb);
         }
+        let part = |ty: ContentType, text: &str| {
+            SinglePart::builder().header(ty).body(body(text, eight_bit))
+        };
         let built = match &self.html {
-            Some(html) => b.multipart(MultiPart::alternative_plain_html(
-                self.body.clone(),
-                html.clone(),
-            )),
-            None => b.singlepart(SinglePart::plain(self.body.clone())),
+            Some(html) => b.multipart(
+                MultiPart::alternative()
+                    .singlepart(part(ContentType::TEXT_PLAIN, &self.body))
+                    .singlepart(part(ContentType::TEXT_HTML, html)),
+            ),
+            None => b.singlepart(part(ContentType::TEXT_PLAIN, &self.body)),
         };
         built.map_err(|e| MailError::message("cannot build the message".to_owned(), e))
     }
@@ -88,6 +108,35 @@ impl EmailMessage {
     /// The message as RFC 5322 bytes (CRLF line ends), as an SMTP server receives it.
     pub fn formatted(&self) -> Result<Vec<u8>, MailError> {
         Ok(self.to_lettre()?.formatted())
+    }
+}
+
+/// A text body in the plainest transfer encoding that keeps it intact: as it is
+/// (7bit, or 8bit when allowed) when it has no NUL, no bare CR and no line over 998
+/// octets (RFC 5322's limit; `lettre`'s own choice stops at 76), else
+/// quoted-printable or base64, whichever is shorter.
+fn body(text: &str, eight_bit: bool) -> Body {
+    let lines: Vec<&str> = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
+    let plain = !text.contains('\0') && lines.iter().all(|l| l.len() <= 998 && !l.contains('\r'));
+    if plain && (eight_bit || text.is_ascii()) {
+        let encoding = if text.is_ascii() {
+            ContentTransferEncoding::SevenBit
+        } else {
+            ContentTransferEncoding::EightBit
+        };
+        return Body::dangerous_pre_encoded(lines.join("\r\n").into_bytes(), encoding);
+    }
+    let auto = Body::new(text.to_owned());
+    match auto.encoding() {
+        // `lettre` would send a NUL or a bare CR as they are: not in an e-mail.
+        ContentTransferEncoding::SevenBit | ContentTransferEncoding::EightBit => {
+            Body::new_with_encoding(text.to_owned(), ContentTransferEncoding::QuotedPrintable)
+                .unwrap_or(auto)
+        }
+        _ => auto,
     }
 }
 
@@ -222,6 +271,52 @@ mod tests {
             format_subject("\x0b\x0c\x1c\x7f\u{85}\u{2028}"),
             "\\x0b\\x0c\\x1c\\x7f\\x85\\u2028"
         );
+    }
+
+    #[test]
+    fn bodies_are_as_plain_as_they_can_be() {
+        let long_ascii = "a".repeat(200);
+        let m = EmailMessage::new(
+            "s",
+            "root@localhost",
+            vec!["a@example.com".into()],
+            long_ascii.as_str(),
+        );
+        let raw = String::from_utf8(m.formatted().unwrap()).unwrap();
+        assert!(
+            raw.contains("Content-Transfer-Encoding: 7bit\r\n") && raw.contains(&long_ascii),
+            "{raw}"
+        );
+        let m = EmailMessage::new(
+            "s",
+            "root@localhost",
+            vec!["a@example.com".into()],
+            "支付失败",
+        );
+        let raw = String::from_utf8(m.formatted().unwrap()).unwrap();
+        assert!(!raw.contains("支付失败"), "{raw}");
+        let raw = String::from_utf8(m.to_lettre_readable().unwrap().formatted()).unwrap();
+        assert!(
+            raw.contains("Content-Transfer-Encoding: 8bit\r\n") && raw.contains("支付失败"),
+            "{raw}"
+        );
+        for awkward in ["nul\0byte", "lone\rcr"] {
+            let m = EmailMessage::new("s", "root@localhost", vec!["a@example.com".into()], awkward);
+            let raw = String::from_utf8(m.to_lettre_readable().unwrap().formatted()).unwrap();
+            assert!(
+                raw.contains("Content-Transfer-Encoding: quoted-printable\r\n"),
+                "{raw}"
+            );
+        }
+        let huge_line = "b".repeat(2000);
+        let m = EmailMessage::new(
+            "s",
+            "root@localhost",
+            vec!["a@example.com".into()],
+            huge_line.as_str(),
+        );
+        let raw = m.to_lettre_readable().unwrap().formatted();
+        assert!(raw.split(|&b| b == b'\n').all(|l| l.len() <= 998));
     }
 
     #[test]
