@@ -23,36 +23,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 /// Cases whose component is not built yet: (case, what is missing).
-const PENDING: &[(&str, &str)] = &[
-    (
-        "error_memory_handler_unknown_target",
-        "MemoryHandler not registered yet (logtree-handlers)",
-    ),
-    (
-        "memory_handler_bypasses_target_level",
-        "MemoryHandler not registered yet (logtree-handlers)",
-    ),
-    (
-        "memory_handler_flush_on_close_false_still_flushed_at_shutdown",
-        "MemoryHandler not registered yet (logtree-handlers)",
-    ),
-    (
-        "memory_handler_flushes_at_capacity",
-        "MemoryHandler not registered yet (logtree-handlers)",
-    ),
-    (
-        "memory_handler_flushes_on_flush_level",
-        "MemoryHandler not registered yet (logtree-handlers)",
-    ),
-    (
-        "memory_handler_target_filters_still_apply",
-        "MemoryHandler not registered yet (logtree-handlers)",
-    ),
-    (
-        "reconfigure_flushes_memory_handler_first",
-        "MemoryHandler not registered yet (logtree-handlers)",
-    ),
-];
+const PENDING: &[(&str, &str)] = &[];
 
 /// Cases where logtree deliberately differs from Python: (case, why).
 const DIFFERS: &[(&str, &str)] = &[(

@@ -190,7 +190,7 @@ impl<'a> JsonSpans<'a> {
                 b'\\' => self.i += 2,
                 b'"' => {
                     self.i += 1;
-                    let raw = std::str::from_utf8(&self.b[start..self.i]).ok()?;
+                    let raw = std::str::from_utf8(self.b.get(start..self.i)?).ok()?;
                     return serde_json::from_str(raw).ok();
                 }
                 _ => self.i += 1,

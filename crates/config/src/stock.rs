@@ -4,17 +4,25 @@
 //! | Python name | native name | builds | keyword arguments |
 //! | --- | --- | --- | --- |
 //! | `logging.StreamHandler` | `stream` | [`StreamHandler`] | `stream` (`ext://sys.stdout`, `ext://sys.stderr`, a registered writer; default stderr) |
-//! | `logging.FileHandler` | `file` | [`FileHandler`] | `filename`, `mode`, `encoding`, `delay`, `errors` |
+//! | `logging.FileHandler` | `file` | [`FileHandler`] | `filename`, `mode`, `encoding`, `delay`, `errors`; native: `flush` |
 //! | `logging.handlers.WatchedFileHandler` | `watched_file` | [`WatchedFileHandler`] | as `FileHandler` |
 //! | `logging.handlers.RotatingFileHandler` | `rotating_file` | [`RotatingFileHandler`] | as `FileHandler`, `maxBytes`, `backupCount` |
-//! | `logging.handlers.TimedRotatingFileHandler` | `timed_rotating_file` | [`TimedRotatingFileHandler`] | `filename`, `when`, `interval`, `backupCount`, `encoding`, `delay`, `utc`, `atTime` (`"HH:MM[:SS]"`), `errors` |
+//! | `logging.handlers.TimedRotatingFileHandler` | `timed_rotating_file` | [`TimedRotatingFileHandler`] | `filename`, `when`, `interval`, `backupCount`, `encoding`, `delay`, `utc`, `atTime` (`"HH:MM[:SS]"`), `errors`; native: `flush` |
+//! | `logging.handlers.MemoryHandler` | `memory` | [`MemoryHandler`] | `capacity`, `flushLevel`, `target` (a handler id), `flushOnClose` |
+//! | `logging.handlers.QueueHandler` | `queue` | [`QueueHandler`] (listener started) | `handlers` (ids), `respect_handler_level`, `queue` (`queue.Queue` with `maxsize`, `queue.SimpleQueue`), `listener` (`logging.handlers.QueueListener`); native: `capacity`, `full_policy` (`"block"`, `"drop_newest"`), `never_drop_level` |
 //! | `logging.NullHandler` | `null` | [`logtree_core::NullHandler`] | |
 //! | `logging.Filter` | `filter` | [`logtree_core::NameFilter`] | `name` |
 //! | `logging.Formatter` | `formatter` | [`TextFormatter`] | `fmt` (`format` in a configuration), `datefmt`, `style`, `validate`, `defaults` |
 //! | `ext://sys.stdout`, `ext://sys.stderr` | | [`StdStream`] | |
 //!
 //! Each entry reads exactly the keyword arguments of the Python constructor it
-//! stands for, so a key Python would refuse is refused here too. `"."` may set
+//! stands for, so a key Python would refuse is refused here too; the few native
+//! options are marked as such.
+//!
+//! File handlers buffer by default (see `logtree_handlers::FlushPolicy`: 32 KiB,
+//! written within 1 s, at once from `ERROR` up, and at flush, close and exit). The
+//! native `flush` option chooses: `"every_record"` (Python's behaviour),
+//! `"buffered"`, or `{capacity = 8192, max_delay = 0.2, flush_level = "WARNING"}`. `"."` may set
 //! `terminator` on stream and file handlers, as in Python.
 //!
 //! File handlers: in a dry run the file is neither created nor opened, but a
@@ -25,11 +33,13 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::sync::Arc;
 
+use logtree_core::HandlerCell;
 use logtree_core::{Formatter, Handler, NameFilter, NullHandler, Value};
 use logtree_format::{FormatterErrorKind, TextFormatter};
 use logtree_handlers::{
-    AtTime, FileHandler, Mode, RotatingFileHandler, StreamHandler, TimedRotatingFileHandler,
-    WatchedFileHandler, When,
+    AtTime, FileHandler, FlushPolicy, FullPolicy, MemoryHandler, Mode, QueueHandler,
+    RotatingFileHandler, StreamHandler, TimedRotatingFileHandler, WatchedFileHandler, When,
+    DEFAULT_QUEUE_CAPACITY,
 };
 use parking_lot::Mutex;
 
@@ -111,6 +121,7 @@ fn handler_error(e: logtree_handlers::Error) -> BoxError {
 /// The options every file handler shares.
 struct FileArgs {
     filename: String,
+    flush: Option<FlushPolicy>,
     encoding: Option<String>,
     errors: Option<String>,
     delay: bool,
@@ -123,16 +134,68 @@ fn file_args(args: &mut Args<'_>) -> Result<FileArgs, ArgError> {
     let errors = args.str("errors")?;
     let delay = args.bool("delay")?.unwrap_or(false);
     let terminator = args.attr_str("terminator")?;
+    let flush = flush_arg(args)?;
     if args.dry_run() && !delay {
         check_directory(&filename)?;
     }
     Ok(FileArgs {
         filename,
+        flush,
         encoding,
         errors,
         delay: delay || args.dry_run(),
         terminator,
     })
+}
+
+/// logtree's `flush` option of file handlers (not Python's): `"every_record"`
+/// (Python's behaviour), `"buffered"` (the default), or a table
+/// `{capacity = bytes, max_delay = seconds, flush_level = level}`.
+fn flush_arg(args: &mut Args<'_>) -> Result<Option<FlushPolicy>, ArgError> {
+    let Some(v) = args.value("flush")? else {
+        return Ok(None);
+    };
+    let bad = |args: &Args<'_>| {
+        args.error(
+            "flush",
+            format!(
+                "'flush' must be \"every_record\", \"buffered\" or a table with capacity, max_delay and flush_level, not {}",
+                crate::args::describe(&v)
+            ),
+        )
+    };
+    match &v {
+        serde_json::Value::String(s) if s == "every_record" => {
+            Ok(Some(FlushPolicy::every_record()))
+        }
+        serde_json::Value::String(s) if s == "buffered" => Ok(Some(FlushPolicy::buffered())),
+        serde_json::Value::Object(m) => {
+            let mut p = FlushPolicy::buffered();
+            for (k, item) in m {
+                match k.as_str() {
+                    "capacity" => {
+                        let n = item.as_u64().ok_or_else(|| bad(args))?;
+                        p = p.capacity(usize::try_from(n).unwrap_or(usize::MAX));
+                    }
+                    "max_delay" => {
+                        let secs = item
+                            .as_f64()
+                            .filter(|f| f.is_finite() && *f >= 0.0)
+                            .ok_or_else(|| bad(args))?;
+                        p = p.max_delay(std::time::Duration::from_secs_f64(secs.min(86_400.0)));
+                    }
+                    "flush_level" => {
+                        let l =
+                            crate::args::check_level(item).map_err(|m| args.error("flush", m))?;
+                        p = p.flush_level(l);
+                    }
+                    _ => return Err(bad(args)),
+                }
+            }
+            Ok(Some(p))
+        }
+        _ => Err(bad(args)),
+    }
 }
 
 /// In a dry run: the error the real build would give for a missing directory.
@@ -168,6 +231,9 @@ fn mode_arg(args: &mut Args<'_>) -> Result<Option<Mode>, ArgError> {
 macro_rules! apply_common {
     ($b:expr, $f:expr) => {{
         let mut b = $b.delay($f.delay);
+        if let Some(p) = $f.flush {
+            b = b.flush_policy(p);
+        }
         if let Some(e) = $f.encoding {
             b = b.encoding(e);
         }
@@ -320,6 +386,169 @@ fn timed_rotating_file_handler(args: &mut Args<'_>) -> Result<Box<dyn Handler>, 
     Ok(Box::new(b.build().map_err(handler_error)?))
 }
 
+/// Python's `MemoryHandler(capacity, flushLevel=ERROR, target=None, flushOnClose=True)`.
+fn memory_handler(args: &mut Args<'_>) -> Result<Box<dyn Handler>, BoxError> {
+    let capacity = args
+        .uint("capacity")?
+        .ok_or_else(|| args.missing("capacity"))?;
+    let capacity =
+        usize::try_from(capacity).map_err(|_| args.error("capacity", "'capacity' is too large"))?;
+    let mut b = MemoryHandler::builder(capacity);
+    if let Some(l) = args.level("flushLevel")? {
+        b = b.flush_level(l);
+    }
+    if let Some(f) = args.bool("flushOnClose")? {
+        b = b.flush_on_close(f);
+    }
+    if let Some(t) = args.handler("target")? {
+        b = b.target(t);
+    }
+    Ok(Box::new(b.build()))
+}
+
+/// What a dry run builds for a handler that would start a thread: its description
+/// and targets only.
+struct Planned {
+    describe: String,
+    targets: Vec<Arc<HandlerCell>>,
+}
+
+impl Handler for Planned {
+    fn emit(&self, _: &logtree_core::LogRecord<'_>, _: &str) -> io::Result<()> {
+        Ok(())
+    }
+    fn needs_text(&self) -> bool {
+        false
+    }
+    fn class_name(&self) -> &'static str {
+        "QueueHandler"
+    }
+    fn describe(&self) -> String {
+        self.describe.clone()
+    }
+    fn targets(&self) -> Vec<Arc<HandlerCell>> {
+        self.targets.clone()
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+/// The queue's capacity from Python's `queue` specifier: `None` for unbounded.
+fn queue_capacity(args: &mut Args<'_>) -> Result<Option<Option<usize>>, ArgError> {
+    let Some(v) = args.value("queue")? else {
+        return Ok(None);
+    };
+    let invalid = |args: &Args<'_>| {
+        args.error(
+            "queue",
+            format!(
+                "Invalid queue specifier {}: logtree's queue is built in; give \"queue.Queue\" (with \"maxsize\") or \"queue.SimpleQueue\", or use 'capacity'",
+                crate::args::describe(&v)
+            ),
+        )
+    };
+    let (name, maxsize) = match &v {
+        serde_json::Value::String(s) => (s.clone(), None),
+        serde_json::Value::Object(m) => {
+            let name = m
+                .get("()")
+                .and_then(|n| n.as_str())
+                .ok_or_else(|| invalid(args))?
+                .to_owned();
+            for k in m.keys() {
+                if k != "()" && k != "maxsize" {
+                    return Err(invalid(args));
+                }
+            }
+            (name, m.get("maxsize").cloned())
+        }
+        _ => return Err(invalid(args)),
+    };
+    match (name.as_str(), maxsize) {
+        ("queue.SimpleQueue", None) => Ok(Some(None)),
+        ("queue.Queue", None) => Ok(Some(None)),
+        ("queue.Queue", Some(m)) => match m.as_u64() {
+            Some(0) => Ok(Some(None)),
+            Some(n) => Ok(Some(Some(usize::try_from(n).unwrap_or(usize::MAX)))),
+            None if m.as_i64().is_some_and(|i| i < 0) => Ok(Some(None)),
+            None => Err(invalid(args)),
+        },
+        _ => Err(invalid(args)),
+    }
+}
+
+/// Python 3.12's dictConfig `QueueHandler` (with its `QueueListener`), started.
+fn queue_handler(args: &mut Args<'_>) -> Result<Box<dyn Handler>, BoxError> {
+    let from_queue = queue_capacity(args)?;
+    if let Some(l) = args.value("listener")? {
+        let name = match &l {
+            serde_json::Value::String(s) => Some(s.as_str()),
+            serde_json::Value::Object(m) if m.len() == 1 => m.get("()").and_then(|n| n.as_str()),
+            _ => None,
+        };
+        if name != Some("logging.handlers.QueueListener") {
+            return Err(args
+                .error(
+                    "listener",
+                    format!(
+                        "Invalid listener specifier {}: only logging.handlers.QueueListener",
+                        crate::args::describe(&l)
+                    ),
+                )
+                .into());
+        }
+    }
+    let handlers = args.handlers("handlers")?.unwrap_or_default();
+    let respect = args.bool("respect_handler_level")?.unwrap_or(false);
+    let mut capacity = from_queue.unwrap_or(Some(DEFAULT_QUEUE_CAPACITY));
+    if args.has("capacity") {
+        capacity = match args.uint("capacity")? {
+            None => None,
+            Some(0) => {
+                return Err(args
+                    .error(
+                        "capacity",
+                        "'capacity' must be at least 1 (null: unbounded)",
+                    )
+                    .into())
+            }
+            Some(n) => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+        };
+    }
+    let policy = match args.str("full_policy")?.as_deref() {
+        None | Some("block") => FullPolicy::Block,
+        Some("drop_newest") => FullPolicy::DropNewest,
+        Some(other) => {
+            return Err(args
+                .error(
+                    "full_policy",
+                    format!(
+                        "'full_policy' must be \"block\" or \"drop_newest\", not {}",
+                        py_repr(other)
+                    ),
+                )
+                .into())
+        }
+    };
+    let never_drop = args.level("never_drop_level")?;
+    if args.dry_run() {
+        return Ok(Box::new(Planned {
+            describe: "QueueHandler (dry run: listener not started)".to_owned(),
+            targets: handlers,
+        }));
+    }
+    let mut b = QueueHandler::builder()
+        .handlers(handlers)
+        .respect_handler_level(respect)
+        .capacity(capacity)
+        .full_policy(policy);
+    if let Some(l) = never_drop {
+        b = b.never_drop_level(l);
+    }
+    Ok(Box::new(b.build().map_err(handler_error)?))
+}
+
 /// Python's `logging.Formatter(fmt, datefmt, style, validate, defaults=...)`.
 fn text_formatter(args: &mut Args<'_>) -> Result<Arc<dyn Formatter>, BoxError> {
     let mut b = TextFormatter::builder();
@@ -401,6 +630,11 @@ pub(crate) fn register(r: &mut Registry) {
         ],
         timed_rotating_file_handler,
     );
+    r.add_handler(
+        &["logging.handlers.MemoryHandler", "memory"],
+        memory_handler,
+    );
+    r.add_handler(&["logging.handlers.QueueHandler", "queue"], queue_handler);
     r.add_handler(&["logging.NullHandler", "null"], |_args| {
         Ok(Box::new(NullHandler))
     });

@@ -674,3 +674,153 @@ fn stand_ins_for_tools_but_never_for_stock_names() {
     .unwrap();
     assert_eq!(typo.check(&lenient).unwrap_err().kind(), ErrorKind::Resolve);
 }
+
+#[test]
+fn file_handlers_flush_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let m = Manager::new();
+    Config::from_value(json!({"version": 1,
+        "handlers": {"f": {"class": "logging.FileHandler", "filename": path.to_str().unwrap(), "flush": "every_record"}},
+        "root": {"handlers": ["f"]}}))
+    .unwrap()
+    .apply(&m, &Registry::stock())
+    .unwrap();
+    log(&m, "a", Level::WARNING, "written at once");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "written at once\n");
+    let err = Config::from_value(json!({"version": 1,
+        "handlers": {"f": {"class": "logging.FileHandler", "filename": "x.log", "flush": "sometimes"}}}))
+    .unwrap()
+    .check(&Registry::stock())
+    .unwrap_err();
+    assert_eq!(err.path(), "handlers.f.flush");
+    let ok = Config::from_value(json!({"version": 1,
+        "handlers": {"f": {"class": "logging.FileHandler", "filename": "x.log", "delay": true,
+                           "flush": {"capacity": 4096, "max_delay": 0.25, "flush_level": "WARNING"}}}}))
+    .unwrap();
+    ok.check(&Registry::stock()).unwrap();
+}
+
+/// A small deterministic generator (xorshift64*), so the run is repeatable.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+/// Values that exercise every getter's error paths.
+fn random_value(rng: &mut Rng, depth: u32) -> serde_json::Value {
+    let leaves = [
+        json!(null),
+        json!(true),
+        json!(0),
+        json!(-1),
+        json!(1.5),
+        json!(u64::MAX),
+        json!(""),
+        json!("INFO"),
+        json!("info"),
+        json!("ext://sys.stdout"),
+        json!("ext://os.environ"),
+        json!("cfg://handlers"),
+        json!("cfg://nope.x[0]"),
+        json!("cfg://a"),
+        json!("env://LOGTREE_FUZZ_UNSET"),
+        json!("env://1x"),
+        json!("%(message)s"),
+        json!("{message"),
+        json!("$"),
+        json!("h"),
+        json!("f"),
+        json!("logging.StreamHandler"),
+        json!("logging.handlers.MemoryHandler"),
+    ];
+    if depth > 3 || rng.next() % 3 != 0 {
+        return rng.pick(&leaves).clone();
+    }
+    if rng.next() % 2 == 0 {
+        let n = rng.next() % 4;
+        serde_json::Value::Array((0..n).map(|_| random_value(rng, depth + 1)).collect())
+    } else {
+        let keys = [
+            "class",
+            "()",
+            ".",
+            "format",
+            "style",
+            "validate",
+            "datefmt",
+            "level",
+            "filters",
+            "handlers",
+            "formatter",
+            "stream",
+            "filename",
+            "mode",
+            "delay",
+            "target",
+            "capacity",
+            "flushLevel",
+            "name",
+            "propagate",
+            "x-y",
+            "terminator",
+            "queue",
+            "listener",
+            "flush",
+        ];
+        let n = rng.next() % 5;
+        let mut m = serde_json::Map::new();
+        for _ in 0..n {
+            m.insert((*rng.pick(&keys)).to_owned(), random_value(rng, depth + 1));
+        }
+        serde_json::Value::Object(m)
+    }
+}
+
+#[test]
+fn random_configurations_never_panic() {
+    let r = registry(&Lines::default());
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let dir = tempfile::tempdir().unwrap();
+    let _cwd_is_not_used = dir.path();
+    for _ in 0..3000 {
+        let mut top = serde_json::Map::new();
+        top.insert("version".into(), json!(1));
+        top.insert("a".into(), json!("cfg://a"));
+        for section in [
+            "formatters",
+            "filters",
+            "handlers",
+            "loggers",
+            "root",
+            "incremental",
+            "settings",
+        ] {
+            if rng.next() % 2 == 0 {
+                let mut m = serde_json::Map::new();
+                for id in ["h", "f", "z"] {
+                    if rng.next() % 2 == 0 {
+                        m.insert(id.into(), random_value(&mut rng, 1));
+                    }
+                }
+                top.insert(section.into(), serde_json::Value::Object(m));
+            }
+        }
+        let v = serde_json::Value::Object(top);
+        let text = v.to_string();
+        // Through the text path too, so error lines are located.
+        if let Ok(c) = Config::from_json_str(&text) {
+            let _ = c.check(&r);
+        }
+        let _ = Config::from_value(v).map(|c| c.check(&r));
+    }
+}
