@@ -824,3 +824,62 @@ fn random_configurations_never_panic() {
         let _ = Config::from_value(v).map(|c| c.check(&r));
     }
 }
+
+#[test]
+fn queue_and_memory_handlers_from_a_configuration() {
+    let lines = Lines::default();
+    let r = registry(&lines);
+    let m = Manager::new();
+    Config::from_value(json!({"version": 1,
+        "handlers": {"q": {"class": "logging.handlers.QueueHandler", "handlers": ["z_sink"],
+                           "respect_handler_level": true, "queue": {"()": "queue.Queue", "maxsize": 100}},
+                     "a_mem": {"class": "logging.handlers.MemoryHandler", "capacity": 10, "target": "z_sink"},
+                     "z_sink": {"class": "capture", "level": "WARNING"}},
+        "loggers": {"queued": {"handlers": ["q"], "propagate": false},
+                    "buffered": {"handlers": ["a_mem"], "propagate": false}},
+        "root": {"level": "DEBUG"}}))
+    .unwrap()
+    .apply(&m, &r)
+    .unwrap();
+    log(
+        &m,
+        "queued",
+        Level::INFO,
+        "below the sink's level: skipped by the listener",
+    );
+    log(&m, "queued", Level::ERROR, "through the queue");
+    log(
+        &m,
+        "buffered",
+        Level::INFO,
+        "buffered, then flushed past the sink's level",
+    );
+    m.flush();
+    let mut got = take(&lines);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "z_sink:buffered:buffered, then flushed past the sink's level",
+            "z_sink:queued:through the queue"
+        ]
+    );
+    m.shutdown();
+    for (v, text) in [
+        (
+            json!({"class": "logging.handlers.QueueHandler", "queue": "multiprocessing.Queue"}),
+            "handlers.q.queue: Unable to configure handler 'q': Invalid queue specifier 'multiprocessing.Queue'",
+        ),
+        (
+            json!({"class": "logging.handlers.QueueHandler", "listener": "my.Listener"}),
+            "handlers.q.listener: Unable to configure handler 'q': Invalid listener specifier 'my.Listener': only logging.handlers.QueueListener",
+        ),
+        (
+            json!({"class": "logging.handlers.MemoryHandler"}),
+            "handlers.q: Unable to configure handler 'q': missing required argument 'capacity'",
+        ),
+    ] {
+        let err = Config::from_value(json!({"version": 1, "handlers": {"q": v}})).unwrap().check(&r).unwrap_err();
+        assert!(format!("{err:#}").starts_with(text), "{err:#}");
+    }
+}
