@@ -53,7 +53,16 @@ pub(crate) enum Admission {
 /// The windows, keyed by incident; `S` is what a summary is built from.
 pub(crate) struct FloodGate<S> {
     interval: Duration,
-    windows: Mutex<HashMap<u64, Window<S>>>,
+    state: Mutex<State<S>>,
+}
+
+struct State<S> {
+    windows: HashMap<u64, Window<S>>,
+    /// When the first window holding a count ends: the next summary is due then.
+    /// Kept so that neither the worker's check nor its wake-up walks the table.
+    owed_at: Option<Instant>,
+    /// When the table was last cleared of ended windows because it was full.
+    purged_at: Option<Instant>,
 }
 
 /// The incident key of a record.
@@ -72,7 +81,11 @@ impl<S> FloodGate<S> {
     pub(crate) fn new(interval: Duration) -> FloodGate<S> {
         FloodGate {
             interval,
-            windows: Mutex::new(HashMap::new()),
+            state: Mutex::new(State {
+                windows: HashMap::new(),
+                owed_at: None,
+                purged_at: None,
+            }),
         }
     }
 
@@ -81,14 +94,17 @@ impl<S> FloodGate<S> {
         if self.interval.is_zero() {
             return Admission::Send(None);
         }
-        let mut map = self.windows.lock();
-        let len = map.len();
-        match map.get_mut(&key) {
+        let mut st = self.state.lock();
+        let st = &mut *st;
+        match st.windows.get_mut(&key) {
             Some(w) if now < w.until => {
-                let s = w.suppressed.get_or_insert(Suppressed {
-                    count: 0,
-                    first: created,
-                    last: created,
+                let s = w.suppressed.get_or_insert_with(|| {
+                    st.owed_at = Some(st.owed_at.map_or(w.until, |t| t.min(w.until)));
+                    Suppressed {
+                        count: 0,
+                        first: created,
+                        last: created,
+                    }
                 });
                 s.count += 1;
                 s.last = created;
@@ -101,8 +117,14 @@ impl<S> FloodGate<S> {
                 Admission::Send(earlier)
             }
             None => {
-                if len < MAX_KEYS {
-                    map.insert(
+                if st.windows.len() >= MAX_KEYS && st.purged_at.map_or(true, |t| now >= t) {
+                    // Full: forget ended windows that owe nothing, at most once a second.
+                    st.windows
+                        .retain(|_, w| now < w.until || w.suppressed.is_some());
+                    st.purged_at = Some(now + Duration::from_secs(1));
+                }
+                if st.windows.len() < MAX_KEYS {
+                    st.windows.insert(
                         key,
                         Window {
                             until: now + self.interval,
@@ -118,16 +140,26 @@ impl<S> FloodGate<S> {
 
     /// Remembers what the e-mail of `key`'s window was about, for its summary.
     pub(crate) fn set_sample(&self, key: u64, sample: Arc<S>) {
-        if let Some(w) = self.windows.lock().get_mut(&key) {
+        if let Some(w) = self.state.lock().windows.get_mut(&key) {
             w.sample = Some(sample);
         }
     }
 
-    /// Closes the windows that ended by `now`; returns the summaries owed.
+    /// Closes the windows that ended by `now` if a summary is due; returns the
+    /// summaries owed. Cheap when none is due.
     pub(crate) fn sweep(&self, now: Instant) -> Vec<(Arc<S>, Suppressed)> {
+        let mut st = self.state.lock();
+        match st.owed_at {
+            Some(t) if now >= t => {}
+            _ => return Vec::new(),
+        }
         let mut out = Vec::new();
-        self.windows.lock().retain(|_, w| {
+        let mut owed_at: Option<Instant> = None;
+        st.windows.retain(|_, w| {
             if now < w.until {
+                if w.suppressed.is_some() {
+                    owed_at = Some(owed_at.map_or(w.until, |t| t.min(w.until)));
+                }
                 return true;
             }
             if let (Some(s), Some(sample)) = (w.suppressed.take(), w.sample.take()) {
@@ -135,26 +167,23 @@ impl<S> FloodGate<S> {
             }
             false
         });
+        st.owed_at = owed_at;
         out
     }
 
     /// Closes every window; returns the summaries owed (at shutdown).
     pub(crate) fn drain(&self) -> Vec<(Arc<S>, Suppressed)> {
-        self.windows
-            .lock()
+        let mut st = self.state.lock();
+        st.owed_at = None;
+        st.windows
             .drain()
             .filter_map(|(_, mut w)| Some((w.sample.take()?, w.suppressed.take()?)))
             .collect()
     }
 
-    /// When the next window with a count ends (the worker wakes then).
+    /// When the next summary is due (the worker wakes then).
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        self.windows
-            .lock()
-            .values()
-            .filter(|w| w.suppressed.is_some())
-            .map(|w| w.until)
-            .min()
+        self.state.lock().owed_at
     }
 }
 
@@ -258,13 +287,29 @@ mod tests {
     }
 
     #[test]
+    fn a_full_table_forgets_ended_windows() {
+        let gate: FloodGate<()> = FloodGate::new(Duration::from_secs(1));
+        let t0 = Instant::now();
+        for key in 0..MAX_KEYS as u64 {
+            gate.admit(key, 0.0, t0);
+        }
+        // One of them owes a summary: it stays.
+        assert_eq!(gate.admit(3, 0.0, t0), Admission::Suppress);
+        let later = t0 + Duration::from_secs(2);
+        assert_eq!(gate.admit(u64::MAX, 0.0, later), Admission::Send(None));
+        let st = gate.state.lock();
+        assert_eq!(st.windows.len(), 2);
+        assert!(st.windows.contains_key(&3) && st.windows.contains_key(&u64::MAX));
+    }
+
+    #[test]
     fn the_table_is_bounded() {
         let gate: FloodGate<()> = FloodGate::new(Duration::from_secs(60));
         let t0 = Instant::now();
         for key in 0..(MAX_KEYS as u64 + 10) {
             assert_eq!(gate.admit(key, 0.0, t0), Admission::Send(None));
         }
-        assert_eq!(gate.windows.lock().len(), MAX_KEYS);
+        assert_eq!(gate.state.lock().windows.len(), MAX_KEYS);
         // An untracked key is never suppressed.
         assert_eq!(
             gate.admit(MAX_KEYS as u64 + 5, 0.0, t0),

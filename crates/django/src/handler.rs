@@ -177,8 +177,14 @@ impl Handler for AdminEmailHandler {
             Admission::Send(Some(s)) => Note::Earlier(s),
         };
         let worker = self.worker()?;
-        // Capturing walks the stack (tens of microseconds); symbols are resolved
-        // later, on the worker.
+        // Capturing only walks the stack; symbols are resolved later, on the worker.
+        // Measured (release, 2-core VM, 20,000 distinct ERROR records in a row into
+        // an in-memory backend, the whole logging call): p50 2.8 µs, p99 5.2 µs,
+        // p99.9 0.56 ms with the capture; p50 0.35 µs, p99 1.1 µs without; a
+        // suppressed repeat 0.13 µs. The tail comes from std's process-wide
+        // backtrace lock, which the worker holds while it resolves the previous
+        // record's backtrace (one per e-mail, so rare outside such a benchmark);
+        // `capture_backtrace(false)` avoids it.
         let backtrace = record.backtrace.clone().or_else(|| {
             (self.capture_backtrace && record.level >= Level::ERROR)
                 .then(|| Arc::new(Backtrace::force_capture()))
