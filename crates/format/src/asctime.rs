@@ -79,10 +79,14 @@ impl TimeFormat {
                     out.push_str(text);
                     return Ok(());
                 }
-                let mut text = String::new();
-                self.strftime(secs, &mut text)?;
-                out.push_str(&text);
-                cache.put(self.id, secs, text);
+                // Refill this formatter's slot, reusing its buffer.
+                let slot = cache.slot(self.id);
+                slot.0 = 0;
+                slot.2.clear();
+                self.strftime(secs, &mut slot.2)?;
+                slot.0 = self.id;
+                slot.1 = secs;
+                out.push_str(&slot.2);
                 Ok(())
             }
             Err(_) => self.strftime(secs, out),
@@ -96,10 +100,12 @@ impl TimeFormat {
                 let ms = msecs(created);
                 if (0.0..1000.0).contains(&ms) {
                     let ms = ms as u32;
-                    out.push_str(sep);
-                    out.push(char::from(b'0' + (ms / 100) as u8));
-                    out.push(char::from(b'0' + (ms / 10 % 10) as u8));
-                    out.push(char::from(b'0' + (ms % 10) as u8));
+                    if let [b] = sep.as_bytes() {
+                        out.push(char::from(*b));
+                    } else {
+                        out.push_str(sep);
+                    }
+                    push_u64_padded3(out, ms);
                     Ok(())
                 } else {
                     let items = printf::parse(&format!("%s{sep}%03d"));
@@ -136,6 +142,12 @@ impl TimeFormat {
     }
 }
 
+fn push_u64_padded3(out: &mut String, ms: u32) {
+    out.push(char::from(b'0' + (ms / 100) as u8));
+    out.push(char::from(b'0' + (ms / 10 % 10) as u8));
+    out.push(char::from(b'0' + (ms % 10) as u8));
+}
+
 /// `%s<literal>%03d` with no other conversions: the separator.
 fn fast_msec(items: &[Item]) -> Option<Box<str>> {
     let plain = |c: &Conv, ty: char, flags: u8, width: Num| {
@@ -159,19 +171,27 @@ fn fast_msec(items: &[Item]) -> Option<Box<str>> {
 struct Cache {
     entries: [(u64, i64, String); 4],
     next: usize,
+    /// The entry that answered last: tried first.
+    last: usize,
 }
 
 impl Cache {
-    fn get(&self, id: u64, secs: i64) -> Option<&str> {
-        self.entries
+    fn get(&mut self, id: u64, secs: i64) -> Option<&str> {
+        let last = &self.entries[self.last];
+        if last.0 == id && last.1 == secs {
+            return Some(&self.entries[self.last].2);
+        }
+        let i = self
+            .entries
             .iter()
-            .find(|(i, s, _)| *i == id && *s == secs)
-            .map(|(_, _, t)| t.as_str())
+            .position(|(i, s, _)| *i == id && *s == secs)?;
+        self.last = i;
+        Some(&self.entries[i].2)
     }
 
-    fn put(&mut self, id: u64, secs: i64, text: String) {
-        // Replace this formatter's entry if it has one, so that one formatter
-        // does not evict the others as its seconds go by.
+    /// The entry to (re)fill for formatter `id`: its own if it has one, so that
+    /// one formatter does not evict the others as its seconds go by.
+    fn slot(&mut self, id: u64) -> &mut (u64, i64, String) {
         let slot = match self.entries.iter().position(|(i, _, _)| *i == id) {
             Some(p) => p,
             None => {
@@ -180,7 +200,8 @@ impl Cache {
                 p
             }
         };
-        self.entries[slot] = (id, secs, text);
+        self.last = slot;
+        &mut self.entries[slot]
     }
 }
 
@@ -189,6 +210,7 @@ thread_local! {
         RefCell::new(Cache {
             entries: [(0, 0, String::new()), (0, 0, String::new()), (0, 0, String::new()), (0, 0, String::new())],
             next: 0,
+            last: 0,
         })
     };
 }

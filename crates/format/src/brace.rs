@@ -193,10 +193,10 @@ pub(crate) enum SpecSrc {
 
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct BField {
-    first: First,
-    rest: Vec<Access>,
-    conversion: Option<char>,
-    spec: SpecSrc,
+    pub(crate) first: First,
+    pub(crate) rest: Vec<Access>,
+    pub(crate) conversion: Option<char>,
+    pub(crate) spec: SpecSrc,
 }
 
 /// A compiled piece of a `{` format.
@@ -372,7 +372,11 @@ pub(crate) fn render(
     Ok(())
 }
 
-fn render_field(f: &BField, scope: &Scope<'_, '_>, out: &mut String) -> Result<(), RenderError> {
+pub(crate) fn render_field(
+    f: &BField,
+    scope: &Scope<'_, '_>,
+    out: &mut String,
+) -> Result<(), RenderError> {
     let mut v: Val<'_> = match &f.first {
         First::Named(field) => match scope.lookup(field) {
             Some(v) => v,

@@ -10,6 +10,12 @@ use crate::strftime::Tm;
 
 /// CPython's `_PyTime_ObjectToTime_t(created, ROUND_FLOOR)`.
 pub(crate) fn floor_seconds(created: f64) -> Result<i64, String> {
+    // Without SSE4.1, f64::floor is a libm call; a cast truncates exactly for
+    // values this small (callgrind: 48 -> 9 instructions per record).
+    if created.abs() < 4.5e15 {
+        let t = created as i64;
+        return Ok(if (t as f64) > created { t - 1 } else { t });
+    }
     if created.is_nan() {
         return Err("Invalid value NaN (not a number)".to_owned());
     }

@@ -4,10 +4,11 @@
 //! `$name` and `${name}` (ASCII identifiers, any case) and otherwise an invalid
 //! placeholder, which `substitute` reports with its line and column. Compiling
 //! records the placeholders and, for an invalid one, the position message Python
-//! would compute; `validate` is `StringTemplateStyle.validate`.
+//! would compute; `validate` is `StringTemplateStyle.validate`. Rendering is the
+//! formatting plan's (`fast.rs`): each placeholder is `str()` of a value.
 
 use crate::error::FormatterError;
-use crate::value::{Field, Scope};
+use crate::value::Field;
 
 /// A compiled piece of a `$` format.
 #[derive(Clone, Debug, PartialEq)]
@@ -166,32 +167,6 @@ pub(crate) fn validate(fmt: &str) -> Result<(), FormatterError> {
     }
     if !any {
         return Err(FormatterError::no_fields());
-    }
-    Ok(())
-}
-
-/// A failure while rendering: a missing key, or an invalid placeholder.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum RenderError {
-    Missing(String),
-    Other(String),
-}
-
-/// `Template.substitute`, appended to `out`.
-pub(crate) fn render(
-    segs: &[Seg],
-    scope: &Scope<'_, '_>,
-    out: &mut String,
-) -> Result<(), RenderError> {
-    for seg in segs {
-        match seg {
-            Seg::Literal(s) => out.push_str(s),
-            Seg::Field(f) => match scope.lookup(f) {
-                Some(v) => v.write_str(out),
-                None => return Err(RenderError::Missing(f.name().to_owned())),
-            },
-            Seg::Invalid(m) => return Err(RenderError::Other(m.to_string())),
-        }
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ use logtree_core::{FormatError, Formatter, LogRecord, Value};
 
 use crate::asctime::{TimeFormat, DEFAULT_MSEC_FORMAT, DEFAULT_TIME_FORMAT};
 use crate::error::FormatterError;
+use crate::fast::{self, Step, StepError};
 use crate::printf::{self, Args, Item};
 use crate::style::Style;
 use crate::unicode::write_repr;
@@ -22,11 +23,14 @@ use crate::value::{Field, Scope};
 use crate::{brace, dollar, percent};
 
 /// A compiled format string.
-#[derive(Clone, Debug)]
-enum Template {
+#[derive(Debug)]
+enum Plan {
+    /// Steps ([`fast`]); the flag says whether a step looks `asctime` up (then
+    /// it is formatted once, before the steps run).
+    Steps(Vec<Step>, bool),
+    /// A `%` format whose conversions depend on each other (a conversion without
+    /// a key takes its argument from a cursor the others move), run as a whole.
     Percent(Vec<Item>),
-    Brace(Vec<brace::Seg>),
-    Dollar(Vec<dollar::Seg>),
 }
 
 #[derive(Debug)]
@@ -38,7 +42,7 @@ struct Inner {
     time: TimeFormat,
     uses_time: bool,
     fields: Vec<Box<str>>,
-    template: Template,
+    plan: Plan,
 }
 
 /// Python's `logging.Formatter`: a `%`, `{` or `$` format applied to a record,
@@ -174,7 +178,7 @@ impl TextFormatterBuilder {
                 fields.push(f.name().into());
             }
         };
-        let (template, uses_time) = match style {
+        let (plan, uses_time) = match style {
             Style::Percent => {
                 let items = printf::parse(&fmt);
                 for item in &items {
@@ -184,12 +188,19 @@ impl TextFormatterBuilder {
                         }
                     }
                 }
-                (Template::Percent(items), fmt.contains("%(asctime)"))
+                let plan = match fast::percent_plan(&items) {
+                    Some(steps) => Plan::Steps(steps, false),
+                    None => Plan::Percent(items),
+                };
+                (plan, fmt.contains("%(asctime)"))
             }
             Style::Brace => {
                 let segs = brace::compile(&fmt, 2);
                 brace::for_each_field(&segs, &mut note);
-                (Template::Brace(segs), fmt.contains("{asctime"))
+                (
+                    Plan::Steps(fast::brace_plan(&segs), false),
+                    fmt.contains("{asctime"),
+                )
             }
             Style::Dollar => {
                 let segs = dollar::compile(&fmt);
@@ -199,10 +210,22 @@ impl TextFormatterBuilder {
                     }
                 }
                 (
-                    Template::Dollar(segs),
+                    Plan::Steps(fast::dollar_plan(&segs), false),
                     fmt.contains("$asctime") || fmt.contains("${asctime}"),
                 )
             }
+        };
+        let plan = match plan {
+            Plan::Steps(steps, _) => {
+                let steps = if uses_time {
+                    steps
+                } else {
+                    fast::without_time(steps)
+                };
+                let looks_up = uses_time && fast::looks_up_asctime(&steps);
+                Plan::Steps(steps, looks_up)
+            }
+            other => other,
         };
         let time = TimeFormat::new(
             self.datefmt.as_deref(),
@@ -219,7 +242,7 @@ impl TextFormatterBuilder {
                 time,
                 uses_time,
                 fields,
-                template,
+                plan,
             }),
         })
     }
@@ -302,16 +325,22 @@ impl TextFormatter {
         out: &mut String,
     ) -> Result<(), FormatError> {
         let start = out.len();
-        let result = ASCTIME.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut buf) => self.render(record, &mut buf, out),
-            Err(_) => self.render(record, &mut String::new(), out),
-        });
+        let result = match &self.inner.plan {
+            // `asctime`, if used, is written from the cache straight into `out`.
+            Plan::Steps(steps, false) => self.run_steps(steps, record, None, out),
+            _ => ASCTIME.with(|cell| match cell.try_borrow_mut() {
+                Ok(mut buf) => self.render(record, &mut buf, out),
+                Err(_) => self.render(record, &mut String::new(), out),
+            }),
+        };
         if result.is_err() {
             out.truncate(start);
         }
         result
     }
 
+    /// Formats with `asctime` computed first (into `asctime`), for plans that
+    /// look it up.
     fn render(
         &self,
         record: &LogRecord<'_>,
@@ -319,43 +348,65 @@ impl TextFormatter {
         out: &mut String,
     ) -> Result<(), FormatError> {
         let inner = &*self.inner;
-        let has_time = if inner.uses_time {
+        let time = if inner.uses_time {
             asctime.clear();
             inner
                 .time
                 .write(record.created, asctime)
                 .map_err(FormatError::new)?;
-            true
+            Some(asctime.as_str())
         } else {
-            false
+            None
         };
-        let scope = Scope {
-            record,
-            asctime: has_time.then_some(asctime.as_str()),
-            defaults: &inner.defaults,
-        };
-        let missing = |key: &str| {
-            let mut m = String::from("Formatting field not found in record: ");
-            write_repr(key, false, &mut m);
-            FormatError::new(m)
-        };
-        match &inner.template {
-            Template::Percent(items) => {
+        match &inner.plan {
+            Plan::Steps(steps, _) => self.run_steps(steps, record, time, out),
+            Plan::Percent(items) => {
+                let scope = Scope {
+                    record,
+                    asctime: time,
+                    defaults: &inner.defaults,
+                };
                 let lookup = |f: &Field| scope.lookup(f);
                 printf::run(items, &Args::Mapping(&lookup), out).map_err(|e| match e {
                     printf::RunError::Missing(k) => missing(&k),
                     printf::RunError::Other(m) => FormatError::new(m),
                 })
             }
-            Template::Brace(segs) => brace::render(segs, &scope, out).map_err(|e| match e {
-                brace::RenderError::Missing(k) => missing(&k),
-                brace::RenderError::Other(m) => FormatError::new(m),
-            }),
-            Template::Dollar(segs) => dollar::render(segs, &scope, out).map_err(|e| match e {
-                dollar::RenderError::Missing(k) => missing(&k),
-                dollar::RenderError::Other(m) => FormatError::new(m),
-            }),
         }
+    }
+}
+
+fn missing(key: &str) -> FormatError {
+    let mut m = String::from("Formatting field not found in record: ");
+    write_repr(key, false, &mut m);
+    FormatError::new(m)
+}
+
+impl TextFormatter {
+    fn run_steps(
+        &self,
+        steps: &[Step],
+        record: &LogRecord<'_>,
+        asctime: Option<&str>,
+        out: &mut String,
+    ) -> Result<(), FormatError> {
+        let inner = &*self.inner;
+        let scope = Scope {
+            record,
+            asctime,
+            defaults: &inner.defaults,
+        };
+        let time = |out: &mut String| match asctime {
+            Some(t) => {
+                out.push_str(t);
+                Ok(())
+            }
+            None => inner.time.write(record.created, out),
+        };
+        fast::run(steps, &scope, &time, out).map_err(|e| match e {
+            StepError::Missing(k) => missing(&k),
+            StepError::Other(m) => FormatError::new(m),
+        })
     }
 }
 

@@ -61,6 +61,7 @@ mod brace;
 mod clock;
 mod dollar;
 mod error;
+mod fast;
 mod float;
 mod formatter;
 mod percent;

@@ -13,11 +13,11 @@ use crate::spec::MAX_WIDTH;
 use crate::value::{Field, Val};
 use std::fmt::Write as _;
 
-const F_LJUST: u8 = 1;
+pub(crate) const F_LJUST: u8 = 1;
 const F_SIGN: u8 = 2;
 const F_BLANK: u8 = 4;
 const F_ALT: u8 = 8;
-const F_ZERO: u8 = 16;
+pub(crate) const F_ZERO: u8 = 16;
 
 /// Width or precision of a conversion.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -62,6 +62,25 @@ impl Spec {
     pub(crate) fn is_empty(&self) -> bool {
         self.text.is_empty()
     }
+
+    /// For a spec that only pads a string (`<8`, `>10`, `^9`, `12`): the width and
+    /// the alignment character (`<` when none is given, as for strings).
+    pub(crate) fn plain_string_padding(&self) -> Option<(usize, char)> {
+        let r = self.parsed.as_ref().ok()?;
+        let plain = r.fill.is_none()
+            && r.sign.is_none()
+            && !r.no_neg_0
+            && !r.alt
+            && !r.zero
+            && r.grouping.is_none()
+            && r.precision.is_none()
+            && matches!(r.ty, None | Some('s'))
+            && matches!(r.align, None | Some('<' | '>' | '^'));
+        match r.width {
+            Some(w) if plain && w <= MAX_WIDTH => Some((w, r.align.unwrap_or('<'))),
+            _ => None,
+        }
+    }
 }
 
 /// `get_integer`: decimal digits of any script; `None` on overflow.

@@ -326,7 +326,18 @@ impl<'r, 'a: 'r> Scope<'r, 'a> {
 
 /// Python's `record.msecs`: `int((created - int(created)) * 1000) + 0.0`.
 pub(crate) fn msecs(created: f64) -> f64 {
-    ((created - created.trunc()) * 1000.0).trunc() + 0.0
+    ((created - trunc(created)) * 1000.0).trunc() + 0.0
+}
+
+/// `f64::trunc` without the libm call for the values records hold (a cast is
+/// exact below 2**52; larger floats are integers already). The sign of a zero
+/// result may differ, which `msecs` does not see.
+fn trunc(x: f64) -> f64 {
+    if x.abs() < 4_503_599_627_370_496.0 {
+        (x as i64) as f64
+    } else {
+        x
+    }
 }
 
 #[cfg(test)]
