@@ -156,3 +156,72 @@ pub(crate) fn close_old(old: Vec<Arc<HandlerCell>>) {
         h.close();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::LoggerSpec;
+
+    fn spec(name: &str, level: Option<Level>) -> LoggerSpec {
+        LoggerSpec {
+            name: name.to_owned(),
+            level,
+            propagate: None,
+            handlers: Vec::new(),
+            filters: Vec::new(),
+        }
+    }
+
+    fn prepared(loggers: Vec<LoggerSpec>, disable_existing: bool) -> Prepared {
+        Prepared {
+            incremental: false,
+            disable_existing,
+            handlers: Vec::new(),
+            loggers,
+            root: None,
+            handler_levels: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn python_order_for_existing_loggers() {
+        let m = Manager::new();
+        // "a.b.c" exists (so "a" and "a.b" are placeholders); "ab" is a sibling name.
+        let abc = m.get_logger("a.b.c");
+        abc.set_level(Level::ERROR);
+        abc.set_propagate(false);
+        let ab_sibling = m.get_logger("ab");
+        install(&m, &prepared(vec![spec("a", Some(Level::INFO))], true)).unwrap();
+        // A descendant of a configured logger is reset, and stays enabled.
+        assert_eq!(abc.level(), Level::NOTSET);
+        assert!(abc.propagate());
+        assert!(!abc.disabled());
+        assert_eq!(abc.effective_level(), Level::INFO);
+        // "ab" is not a child of "a": disabled.
+        assert!(ab_sibling.disabled());
+        // The placeholder "a.b" became nothing by itself; "a" is a logger now.
+        assert_eq!(m.get_logger("a").level(), Level::INFO);
+    }
+
+    #[test]
+    fn configured_handlers_are_replaced_and_the_old_returned() {
+        let m = Manager::new();
+        let old = logtree_core::HandlerCell::builder(logtree_core::NullHandler)
+            .name("old")
+            .build();
+        m.replace_configured_handlers(vec![old.clone()]);
+        m.root().add_handler(old.clone());
+        let new = logtree_core::HandlerCell::builder(logtree_core::NullHandler)
+            .name("new")
+            .build();
+        let mut p = prepared(Vec::new(), true);
+        p.handlers = vec![new.clone()];
+        let returned = install(&m, &p).unwrap();
+        assert_eq!(returned.len(), 1);
+        assert!(Arc::ptr_eq(&returned[0], &old));
+        assert!(Arc::ptr_eq(&m.configured_handlers()[0], &new));
+        // No `root` in the configuration: the root keeps its (old) handler, as in Python.
+        assert!(Arc::ptr_eq(&m.root().handlers()[0], &old));
+    }
+}

@@ -315,3 +315,43 @@ impl Config {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_by_extension_or_content() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [
+            ("a.json", r#"{"version": 1}"#),
+            ("b.toml", "version = 1\n"),
+            ("c.conf", "  {\"version\": 1}"),
+            ("d", "version = 1\n"),
+        ] {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            let c = Config::from_path(&p).unwrap();
+            assert_eq!(c.value()["version"], 1, "{name}");
+            assert_eq!(c.path(), Some(p.as_path()));
+        }
+        let p = dir.path().join("bad.json");
+        std::fs::write(&p, b"\xff\xfe").unwrap();
+        let e = Config::from_path(&p).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Syntax);
+        assert_eq!(
+            e.message(),
+            "the file is not UTF-8 (invalid byte at offset 0)"
+        );
+    }
+
+    #[test]
+    fn settings_are_set_apart() {
+        let mut c =
+            Config::from_json_str(r#"{"version": 1, "settings": {"debug": true}}"#).unwrap();
+        assert!(!c.value().contains_key("settings"));
+        assert_eq!(c.settings(), Some(&serde_json::json!({"debug": true})));
+        c.set_settings(None);
+        assert!(c.settings().is_none());
+    }
+}
