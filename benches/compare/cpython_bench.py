@@ -25,6 +25,7 @@ import logging.handlers
 import os
 import queue
 import re
+import resource
 import statistics
 import sys
 import tempfile
@@ -264,6 +265,7 @@ def main():
     if done_ns:
         result["done_ns"] = [round(x, 3) for x in done_ns]
         result["median_done_ns"] = round(statistics.median(done_ns), 3)
+    result["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     result["verified"] = verified and not a.no_verify
     result["check"] = check
     print(json.dumps(result, separators=(",", ":")))

@@ -17,8 +17,12 @@
 //! (reading the file back would cost instructions per line). The profiles are kept
 //! in `<json dir>/callgrind/` for `callgrind_annotate`.
 //!
+//! With `--memory`, each crate runs the file and async scenarios once with 100,000
+//! and once with 1,000,000 records and the peak resident memory of each process is
+//! shown: a crate that keeps memory per record grows with N.
+//!
 //! Usage: `compare [--rounds N] [--quick] [--scenarios a,b] [--peers a,b]
-//! [--python PATH | --no-python] [--callgrind] [--json PATH] [--dir DIR]`.
+//! [--python PATH | --no-python] [--callgrind | --memory] [--json PATH] [--dir DIR]`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -64,6 +68,7 @@ struct Opts {
     peers: Vec<String>,
     python: Option<String>,
     callgrind: bool,
+    memory: bool,
     json: PathBuf,
     dir: Option<PathBuf>,
 }
@@ -71,7 +76,7 @@ struct Opts {
 fn usage() -> ! {
     eprintln!(
         "usage: compare [--rounds N] [--quick] [--scenarios a,b] [--peers a,b] \
-         [--python PATH | --no-python] [--callgrind] [--json PATH] [--dir DIR]"
+         [--python PATH | --no-python] [--callgrind | --memory] [--json PATH] [--dir DIR]"
     );
     std::process::exit(2)
 }
@@ -84,6 +89,7 @@ fn parse_opts(bin_dir: &Path) -> Opts {
         peers: PEERS.iter().map(|p| p.0.to_owned()).collect(),
         python: Some("python3".to_owned()),
         callgrind: false,
+        memory: false,
         json: bin_dir
             .parent()
             .unwrap_or(bin_dir)
@@ -107,6 +113,7 @@ fn parse_opts(bin_dir: &Path) -> Opts {
             "--python" => o.python = Some(val()),
             "--no-python" => o.python = None,
             "--callgrind" => o.callgrind = true,
+            "--memory" => o.memory = true,
             "--json" => o.json = PathBuf::from(val()),
             "--dir" => o.dir = Some(PathBuf::from(val())),
             _ => usage(),
@@ -154,15 +161,17 @@ struct Runner {
 
 impl Runner {
     fn command(&self, peer: &str, scenario: &str) -> Option<Command> {
+        self.command_with(peer, scenario, None)
+    }
+
+    fn command_with(&self, peer: &str, scenario: &str, calls: Option<u64>) -> Option<Command> {
         if peer == CPYTHON {
             let py = self.opts.python.as_ref()?;
             let mut c = Command::new(py);
             c.arg(&self.script);
             c.args(["--scenario", scenario]);
-            c.args([
-                "--calls",
-                &scaled(python_calls(scenario), self.opts.scale).to_string(),
-            ]);
+            let n = calls.unwrap_or_else(|| scaled(python_calls(scenario), self.opts.scale));
+            c.args(["--calls", &n.to_string()]);
             return Some(c);
         }
         let bin = PEERS.iter().find(|p| p.0 == peer)?.1;
@@ -172,15 +181,17 @@ impl Runner {
         }
         let mut c = Command::new(path);
         c.args(["--scenario", scenario]);
-        c.args([
-            "--calls",
-            &scaled(rust_calls(scenario), self.opts.scale).to_string(),
-        ]);
+        let n = calls.unwrap_or_else(|| scaled(rust_calls(scenario), self.opts.scale));
+        c.args(["--calls", &n.to_string()]);
         Some(c)
     }
 
     fn run_once(&self, peer: &str, scenario: &str) -> Result<Value, String> {
-        let Some(mut cmd) = self.command(peer, scenario) else {
+        self.run_calls(peer, scenario, None)
+    }
+
+    fn run_calls(&self, peer: &str, scenario: &str, calls: Option<u64>) -> Result<Value, String> {
+        let Some(mut cmd) = self.command_with(peer, scenario, calls) else {
             return Err("not built".to_owned());
         };
         if let Some(d) = &self.opts.dir {
@@ -376,6 +387,10 @@ fn main() {
     }
     let mut cells: BTreeMap<(String, String), Cell> = BTreeMap::new();
 
+    if opts.memory {
+        println!("{}", memory_report(&runner, &impls));
+        return;
+    }
     if opts.callgrind {
         let out_dir = opts
             .json
@@ -432,6 +447,38 @@ fn main() {
     };
     println!("{report}");
     write_json(&opts, &impls, &cells);
+}
+
+/// Peak resident memory after 100,000 and after 1,000,000 records (one batch, same
+/// process set-up): flat means the crate keeps nothing per record.
+fn memory_report(runner: &Runner, impls: &[String]) -> String {
+    let sizes = [100_000u64, 1_000_000];
+    let scenarios = ["file", "async"];
+    let mut o = String::new();
+    let _ = writeln!(o, "Peak RSS (VmHWM) after N records in one batch\n");
+    let _ = writeln!(
+        o,
+        "| crate | file, 100k | file, 1M | async, 100k | async, 1M |\n|---|---|---|---|---|"
+    );
+    for peer in impls {
+        let mut row = Vec::new();
+        for s in scenarios {
+            for n in sizes {
+                let text = match runner.run_calls(peer, s, Some(n)) {
+                    Ok(v) if v["supported"] == json!(false) => "—".to_owned(),
+                    Ok(v) => match v["peak_rss_kb"].as_f64() {
+                        Some(kb) => format!("{:.1} MB", kb / 1024.0),
+                        None => "?".to_owned(),
+                    },
+                    Err(e) => format!("FAILED ({e})"),
+                };
+                row.push(text);
+            }
+        }
+        let _ = writeln!(o, "| {peer} | {} |", row.join(" | "));
+        eprintln!("memory: {peer} done");
+    }
+    o
 }
 
 fn time_report(opts: &Opts, impls: &[String], cells: &BTreeMap<(String, String), Cell>) -> String {
