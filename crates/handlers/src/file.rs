@@ -322,6 +322,39 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_background_write_is_reported_with_the_records_lost() {
+        if !Path::new("/dev/full").exists() {
+            return;
+        }
+        let (_g, lines) = logtree_core::report::capture_for_tests();
+        let h = FileHandler::builder("/dev/full")
+            .flush_policy(FlushPolicy::buffered().max_delay(Duration::ZERO))
+            .build()
+            .unwrap();
+        h.emit(&rec("a"), "a").unwrap();
+        h.emit(&rec("b"), "b").unwrap();
+        // The flusher thread writes (and fails) right away; wait for its report.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while lines.lock().is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let lines = lines.lock().clone();
+        // One or two records, depending on whether the flusher woke between them.
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        let l = &lines[0];
+        assert!(
+            l.starts_with("FileHandler '/dev/full': a buffered write failed, ")
+                && l.ends_with(
+                    " lost: cannot write to '/dev/full': No space left on device (os error 28)"
+                ),
+            "{l}"
+        );
+        // Until a write succeeds, records are written one by one, and fail in emit.
+        let e = h.emit(&rec("c"), "c").unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::StorageFull);
+    }
+
+    #[test]
     fn failed_open_is_retried_only_after_the_delay() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("missing/a.log");

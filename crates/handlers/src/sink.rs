@@ -273,20 +273,39 @@ struct OpenFailure {
     text: String,
 }
 
-/// `cannot open '/path'`, with the cause as its source.
+/// `cannot open '/path'` or `cannot write to '/path'`, with the cause as its
+/// source (reporters print `context: cause`).
 #[derive(Debug)]
-struct OpenError {
+struct FileError {
+    action: &'static str,
     path: PathBuf,
     source: io::Error,
 }
 
-impl fmt::Display for OpenError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot open '{}'", self.path.display())
+impl FileError {
+    fn open(path: &Path, source: io::Error) -> io::Error {
+        FileError::wrap("open", path, source)
+    }
+
+    fn wrap(action: &'static str, path: &Path, source: io::Error) -> io::Error {
+        io::Error::new(
+            source.kind(),
+            FileError {
+                action,
+                path: path.to_owned(),
+                source,
+            },
+        )
     }
 }
 
-impl std::error::Error for OpenError {
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot {} '{}'", self.action, self.path.display())
+    }
+}
+
+impl std::error::Error for FileError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.source)
     }
@@ -376,13 +395,7 @@ impl FileCore {
                     Some(code) => io::Error::from_raw_os_error(code),
                     None => io::Error::new(f.kind, f.text.clone()),
                 };
-                return Err(io::Error::new(
-                    f.kind,
-                    OpenError {
-                        path: self.opts.path.clone(),
-                        source,
-                    },
-                ));
+                return Err(FileError::open(&self.opts.path, source));
             }
         }
         self.open_now(st)?;
@@ -391,15 +404,8 @@ impl FileCore {
 
     /// Opens (or reopens) the file now.
     pub(crate) fn open_now(&self, st: &mut State) -> io::Result<()> {
-        self.open_raw(st).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                OpenError {
-                    path: self.opts.path.clone(),
-                    source: e,
-                },
-            )
-        })
+        self.open_raw(st)
+            .map_err(|e| FileError::open(&self.opts.path, e))
     }
 
     fn open_raw(&self, st: &mut State) -> io::Result<()> {
@@ -468,7 +474,9 @@ impl FileCore {
             return Ok(());
         }
         let result = self.check_file(st).and_then(|()| match &st.file {
-            Some(f) => write_all(f, &st.buf),
+            Some(f) => {
+                write_all(f, &st.buf).map_err(|e| FileError::wrap("write to", &self.opts.path, e))
+            }
             // Closed in mode 'w' between buffering and writing: dropped.
             None => Ok(()),
         });
