@@ -7,8 +7,9 @@
 //! Python (see the crate docs); for those the test checks that logtree refuses
 //! to format instead of printing something else.
 //!
-//! The corpus was recorded with `TZ=UTC`; each test re-runs itself in a child
-//! process with that environment, because the C library reads `TZ` once.
+//! The corpus was recorded with `TZ=UTC` (and one file with a POSIX zone that
+//! has daylight saving); each test re-runs itself in a child process with that
+//! environment, because the C library reads `TZ` once.
 
 use std::borrow::Cow;
 use std::process::Command;
@@ -24,17 +25,22 @@ fn data(name: &str) -> String {
 
 /// Runs `test` in a child process with `TZ=UTC` unless this process has it.
 fn in_utc(test: &str) -> bool {
-    if std::env::var("TZ").as_deref() == Ok("UTC") {
+    in_tz(test, "UTC")
+}
+
+/// Runs `test` in a child process with this `TZ` unless this process has it.
+fn in_tz(test: &str, tz: &str) -> bool {
+    if std::env::var("TZ").as_deref() == Ok(tz) {
         return true;
     }
     let out = Command::new(std::env::current_exe().unwrap())
-        .env("TZ", "UTC")
+        .env("TZ", tz)
         .args([test, "--exact", "--nocapture", "--test-threads=1"])
         .output()
         .unwrap();
     let text =
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{test} in TZ=UTC failed:\n{text}");
+    assert!(out.status.success(), "{test} in TZ={tz} failed:\n{text}");
     assert!(
         text.contains("1 passed"),
         "{test} did not run in the child:\n{text}"
@@ -181,9 +187,13 @@ fn replay(file: &str, records: &[LogRecord<'static>]) -> (usize, Vec<String>) {
 }
 
 fn check(file: &str, records_file: &str) {
+    check_at_least(file, records_file, 1000);
+}
+
+fn check_at_least(file: &str, records_file: &str, min: usize) {
     let recs = records(records_file);
     let (n, bad) = replay(file, &recs);
-    assert!(n > 1000, "{file}: only {n} cases");
+    assert!(n >= min, "{file}: only {n} cases");
     if !bad.is_empty() {
         let shown: Vec<&String> = bad.iter().take(40).collect();
         panic!(
@@ -224,5 +234,16 @@ fn dollar_style_matches_cpython() {
 fn datefmt_matches_cpython_strftime() {
     if in_utc("datefmt_matches_cpython_strftime") {
         check("datefmt.jsonl", "datefmt_records.json");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn datefmt_matches_cpython_in_a_zone_with_daylight_saving() {
+    if in_tz(
+        "datefmt_matches_cpython_in_a_zone_with_daylight_saving",
+        "EST5EDT,M3.2.0,M11.1.0",
+    ) {
+        check_at_least("datefmt_dst.jsonl", "datefmt_dst_records.json", 250);
     }
 }

@@ -412,6 +412,10 @@ def gen_datefmt(rng):
     return "".join(parts)
 
 
+TZ_DST = "EST5EDT,M3.2.0,M11.1.0"
+CREATED_DST = [1710053999.5, 1710054000.25, 1730613599.0, 1730613600.0, 1730617200.75,
+               1700000000.125, 0.0]
+
 CREATED = [1700000000.125, -1.5, 951782400.5, 253402300799.0, -62135596800.0,
            1230768000.0, 1293753600.25, 1104537600.0, 1709251199.9990234]
 
@@ -456,8 +460,8 @@ def main():
         fh.write("\n")
     defaults_choices = [None, None, None, None, {"nope": "DEF", "user": "shadow", "width": 4},
                         {"NAME": 5, "x1": None, "asctime": "never"}]
-    for style, gens, name in (("%", [(gen_percent, 1900), (gen_one_percent, 2000)], "percent.jsonl"),
-                              ("{", [(gen_brace, 2100), (gen_one_brace, 2300)], "brace.jsonl"),
+    for style, gens, name in (("%", [(gen_percent, 1700), (gen_one_percent, 1900)], "percent.jsonl"),
+                              ("{", [(gen_brace, 2000), (gen_one_brace, 2200)], "brace.jsonl"),
                               ("$", [(gen_dollar, 1600)], "dollar.jsonl")):
         cases = []
         for gen, n in gens:
@@ -478,6 +482,26 @@ def main():
         json.dump([rust_view(r) for r in RECORDS], fh, ensure_ascii=False, indent=1)
         fh.write("\n")
     write("datefmt.jsonl", datefmt_cases(rng, 3300))
+
+    # Local time in a zone with daylight saving, given as a POSIX TZ string so
+    # that no tzdata files are needed: %z, %Z, %s and the hours around both
+    # transitions of 2024, and the gmtime converter (whose %s is mktime of UTC
+    # fields read as local time).
+    os.environ["TZ"] = TZ_DST
+    time.tzset()
+    RECORDS = [dict(base, created=c, extra={}) for c in CREATED_DST]
+    with open(os.path.join(OUT, "datefmt_dst_records.json"), "w", encoding="utf-8", newline="\n") as fh:
+        json.dump([rust_view(r) for r in RECORDS], fh, ensure_ascii=False, indent=1)
+        fh.write("\n")
+    cases = []
+    for d in ["%Y-%m-%d %H:%M:%S %z %Z", "%s", "%c %Z", "%z|%-z|%_z|%010z|%Ez", "%Z|%#Z|%^Z|%8Z",
+              "%H %I %p %j %U %W %V %G %u", ""]:
+        for utc in (False, True):
+            cases.append({"fmt": "%(asctime)s", "style": "%", "validate": True, "datefmt": d, "utc": utc})
+    for _ in range(300):
+        cases.append({"fmt": "%(asctime)s", "style": "%", "validate": True,
+                      "datefmt": gen_datefmt(rng), "utc": rng.random() < 0.3})
+    write("datefmt_dst.jsonl", cases)
 
 
 if __name__ == "__main__":
