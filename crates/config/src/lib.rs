@@ -37,6 +37,15 @@
 //! for `cfg://`. Handlers are built in sorted id order (a referenced handler
 //! first); levels are integers or registered names, case-sensitive.
 //!
+//! # Values from elsewhere
+//! `ext://NAME` (registered objects and values only: `sys.stdout`, `sys.stderr`,
+//! [`Registry::add_ext_value`], [`Registry::add_writer`], callbacks), `cfg://path`
+//! (Python 3.11's grammar: `cfg://handlers.email[toaddrs][0]`), and logtree's
+//! `env://NAME` or `env://NAME:-default` (an unset variable without a default is an
+//! error naming it), so that secrets and paths stay out of the file:
+//! `email_host_password = "env://SMTP_PASSWORD"`, `filename = "env://APP_LOG:-/var/log/app/app.log"`
+//! (a whole value; there is no interpolation inside strings).
+//!
 //! # Deliberate differences from Python
 //! - Nothing runs that is not registered: `"()": "os.system"` and
 //!   `ext://os.environ` are refused with `Cannot resolve ...`.
@@ -46,7 +55,12 @@
 //!   first.
 //! - Keys a component does not read are refused (`unexpected keyword argument`), as
 //!   Python refuses them for constructors; attributes under `"."` must be ones the
-//!   component supports.
+//!   component supports (`terminator`).
+//! - A `QueueHandler`'s listener is started (Python's dictConfig leaves it stopped,
+//!   python/cpython#117827), and stopped by shutdown.
+//! - Keys Python silently ignores (a filter's `class`, `propagate` on the root,
+//!   handler lists in an incremental configuration) are accepted with a
+//!   [`Warning`], which `logtree check` prints.
 #![deny(missing_docs)]
 
 mod apply;
@@ -65,5 +79,5 @@ pub use args::{Args, Settings};
 pub use config::{Applied, Checked, Config};
 pub use error::{ArgError, BoxError, ConfigError, ErrorKind, Warning};
 pub use registry::{Callback, Ext, Registry, StdStream};
-pub use source::{Format, MAX_BYTES};
+pub use source::MAX_BYTES;
 pub use stock::SharedWriter;

@@ -146,8 +146,26 @@ impl Registry {
     }
 
     /// The stock components of `logging` under their Python names and short native
-    /// names, and `ext://sys.stdout` / `ext://sys.stderr`. See the crate docs for
-    /// the table.
+    /// names, and `ext://sys.stdout` / `ext://sys.stderr`:
+    ///
+    /// | Python name | native name | builds | keyword arguments |
+    /// | --- | --- | --- | --- |
+    /// | `logging.StreamHandler` | `stream` | [`logtree_handlers::StreamHandler`] | `stream` (`ext://sys.stdout`, `ext://sys.stderr`, a registered writer; default stderr) |
+    /// | `logging.FileHandler` | `file` | [`logtree_handlers::FileHandler`] | `filename`, `mode`, `encoding`, `delay`, `errors`; native: `flush` |
+    /// | `logging.handlers.WatchedFileHandler` | `watched_file` | [`logtree_handlers::WatchedFileHandler`] | as `FileHandler` |
+    /// | `logging.handlers.RotatingFileHandler` | `rotating_file` | [`logtree_handlers::RotatingFileHandler`] | as `FileHandler`, `maxBytes`, `backupCount` |
+    /// | `logging.handlers.TimedRotatingFileHandler` | `timed_rotating_file` | [`logtree_handlers::TimedRotatingFileHandler`] | `filename`, `when`, `interval`, `backupCount`, `encoding`, `delay`, `utc`, `atTime` (`"HH:MM[:SS]"`), `errors`; native: `flush` |
+    /// | `logging.handlers.MemoryHandler` | `memory` | [`logtree_handlers::MemoryHandler`] | `capacity`, `flushLevel`, `target` (a handler id), `flushOnClose` |
+    /// | `logging.handlers.QueueHandler` | `queue` | [`logtree_handlers::QueueHandler`] (listener started) | `handlers` (ids), `respect_handler_level`, `queue` (`queue.Queue` with `maxsize`, `queue.SimpleQueue`), `listener` (`logging.handlers.QueueListener`); native: `capacity`, `full_policy` (`"block"`, `"drop_newest"`), `never_drop_level` |
+    /// | `logging.NullHandler` | `null` | [`logtree_core::NullHandler`] | |
+    /// | `logging.Filter` | `filter` | [`logtree_core::NameFilter`] | `name` |
+    /// | `logging.Formatter` | `formatter` | [`logtree_format::TextFormatter`] | `fmt` (`format` in a configuration), `datefmt`, `style`, `validate`, `defaults` |
+    /// | `ext://sys.stdout`, `ext://sys.stderr` | | [`StdStream`] | |
+    ///
+    /// File handlers also take logtree's `flush` option: `"every_record"` (Python's
+    /// behaviour), `"buffered"` (the default: 32 KiB, written within 1 s, at once
+    /// from `ERROR` up), or `{capacity = 8192, max_delay = 0.2, flush_level = "WARNING"}`.
+    /// Django's components are added by `logtree_django::register`.
     pub fn stock() -> Registry {
         let mut r = Registry::new();
         crate::stock::register(&mut r);

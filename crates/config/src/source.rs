@@ -22,7 +22,7 @@ pub const MAX_BYTES: usize = 16 * 1024 * 1024;
 
 /// The text formats a configuration can be written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     /// JSON (a Django `LOGGING` dictionary saved with `json.dump`).
     Json,
     /// TOML.
