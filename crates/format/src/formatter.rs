@@ -493,6 +493,38 @@ mod tests {
     }
 
     #[test]
+    fn spec_edge_cases_match_python() {
+        // Expected values printed by python3 -c 'logging.Formatter(F, style=S).format(r)'
+        // with r.x = 1234, r.f = 0.125, r.s = "abc".
+        let mut r = rec("m");
+        r.extra.push(("x".into(), Value::Int(1234)));
+        r.extra.push(("f".into(), Value::Float(0.125)));
+        r.extra.push(("s".into(), Value::Str("abc".into())));
+        let cases = [
+            ("{x:>010}|{s:>010}", Style::Brace, "0000001234|0000000abc"),
+            ("{x:_x}", Style::Brace, "4d2"),
+            ("{x:#_b}", Style::Brace, "0b100_1101_0010"),
+            ("{f:,.2f}", Style::Brace, "0.12"),
+            ("{f:%}", Style::Brace, "12.500000%"),
+            ("{x:+e}", Style::Brace, "+1.234000e+03"),
+            ("{s!r:^9}", Style::Brace, "  'abc'  "),
+            ("{f:=+10.3f}", Style::Brace, "+    0.125"),
+            ("%(s)-8.3s|", Style::Percent, "abc     |"),
+            ("%(x)#o", Style::Percent, "0o2322"),
+            ("%(x)+05d", Style::Percent, "+1234"),
+            ("%(x)e", Style::Percent, "1.234000e+03"),
+            ("%(x)c", Style::Percent, "\u{4d2}"),
+        ];
+        for (f, style, want) in cases {
+            assert_eq!(fmt(&build(f, style), &r).unwrap(), want, "{f}");
+        }
+        assert_eq!(
+            fmt(&build("%(f)c", Style::Percent), &r).unwrap_err(),
+            "%c requires int or char"
+        );
+    }
+
+    #[test]
     fn errors_are_pythons_and_leave_the_buffer_alone() {
         let r = rec("hi");
         let f = build("{nope}", Style::Brace);
