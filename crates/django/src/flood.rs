@@ -145,6 +145,11 @@ impl<S> FloodGate<S> {
         }
     }
 
+    /// Forgets `key`'s window (its e-mail could not be queued).
+    pub(crate) fn forget(&self, key: u64) {
+        self.state.lock().windows.remove(&key);
+    }
+
     /// Closes the windows that ended by `now` if a summary is due; returns the
     /// summaries owed. Cheap when none is due.
     pub(crate) fn sweep(&self, now: Instant) -> Vec<(Arc<S>, Suppressed)> {
@@ -258,6 +263,16 @@ mod tests {
         assert_eq!(owed.len(), 1);
         assert_eq!(*owed[0].0, 1);
         assert!(gate.next_deadline().is_none());
+    }
+
+    #[test]
+    fn a_forgotten_window_lets_the_next_record_through() {
+        let gate: FloodGate<()> = FloodGate::new(Duration::from_secs(60));
+        let t0 = Instant::now();
+        assert_eq!(gate.admit(1, 0.0, t0), Admission::Send(None));
+        gate.forget(1);
+        assert_eq!(gate.admit(1, 0.0, t0), Admission::Send(None));
+        assert_eq!(gate.admit(1, 0.0, t0), Admission::Suppress);
     }
 
     #[test]

@@ -195,7 +195,10 @@ impl Handler for AdminEmailHandler {
             backtrace,
         });
         self.flood.set_sample(key, job.clone());
-        worker.submit(Work { job, note });
+        if !worker.submit(Work { job, note }) {
+            // Not mailed: the next record of this kind should be, not counted.
+            self.flood.forget(key);
+        }
         Ok(())
     }
 
@@ -410,5 +413,155 @@ impl AdminEmailHandlerBuilder {
             shutdown_timeout: self.shutdown_timeout,
             backend_text,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::MailError;
+    use crate::locmem::{MemoryBackend, Outbox};
+    use crate::message::EmailMessage;
+    use logtree_core::{HandlerCell, Manager};
+    use parking_lot::Condvar;
+
+    const LIVENESS: Duration = Duration::from_secs(30);
+
+    fn settings() -> Arc<Settings> {
+        Arc::new(
+            Settings::builder()
+                .admin("Ops", "ops@example.com")
+                .build()
+                .unwrap(),
+        )
+    }
+
+    fn manager_with(h: AdminEmailHandler) -> (Arc<Manager>, Arc<HandlerCell>) {
+        let cell = HandlerCell::builder(h).level(Level::ERROR).build();
+        let m = Manager::new();
+        m.root().add_handler(cell.clone());
+        (m, cell)
+    }
+
+    /// A backend that holds every message until released, saying when one arrives.
+    #[derive(Default)]
+    struct Gate {
+        state: Mutex<(bool, usize)>,
+        cv: Condvar,
+    }
+
+    impl MailBackend for Arc<Gate> {
+        fn send(&self, _: &EmailMessage) -> Result<(), MailError> {
+            let mut st = self.state.lock();
+            st.1 += 1;
+            self.cv.notify_all();
+            while !st.0 {
+                self.cv.wait(&mut st);
+            }
+            Ok(())
+        }
+        fn describe(&self) -> String {
+            "gate".into()
+        }
+    }
+
+    #[test]
+    fn a_full_queue_drops_counts_and_says_so_once() {
+        let gate = Arc::new(Gate::default());
+        let h = AdminEmailHandler::builder(settings())
+            .backend(Arc::new(gate.clone()))
+            .queue_capacity(2)
+            .build()
+            .unwrap();
+        let (m, cell) = manager_with(h);
+        let (_g, lines) = logtree_core::report::capture_for_tests();
+        let log = m.get_logger("q");
+        log.handle(&LogRecord::new("q", Level::ERROR, "first"));
+        {
+            // The worker holds the first message in the backend.
+            let mut st = gate.state.lock();
+            while st.1 == 0 {
+                assert!(!gate.cv.wait_for(&mut st, LIVENESS).timed_out());
+            }
+        }
+        for i in 0..9 {
+            log.handle(&LogRecord::new("q", Level::ERROR, format!("more {i}")));
+        }
+        let h = cell.downcast::<AdminEmailHandler>().unwrap();
+        assert_eq!(h.stats().dropped, 7);
+        let full: Vec<String> = lines
+            .lock()
+            .iter()
+            .filter(|l| l.contains("queue is full"))
+            .cloned()
+            .collect();
+        assert_eq!(full.len(), 1, "{full:?}");
+        // A dropped record does not hold back the next one of its kind.
+        gate.state.lock().0 = true;
+        gate.cv.notify_all();
+        assert!(h.wait_idle(LIVENESS));
+        log.handle(&LogRecord::new("q", Level::ERROR, "more 8"));
+        m.shutdown();
+        assert_eq!(h.stats().sent, 4);
+        assert_eq!(h.stats().suppressed, 0);
+    }
+
+    #[test]
+    fn no_admins_no_mail_no_thread() {
+        let outbox = Outbox::new();
+        let h = AdminEmailHandler::builder(Arc::new(Settings::builder().build().unwrap()))
+            .backend(Arc::new(MemoryBackend::with_outbox(outbox.clone())))
+            .build()
+            .unwrap();
+        let (m, cell) = manager_with(h);
+        m.get_logger("a")
+            .handle(&LogRecord::new("a", Level::ERROR, "x"));
+        let h = cell.downcast::<AdminEmailHandler>().unwrap();
+        assert!(h.worker.get().is_none());
+        m.shutdown();
+        assert!(outbox.is_empty());
+    }
+
+    /// A backend that logs an error through the same tree while it sends.
+    struct Chatty {
+        manager: Arc<Manager>,
+        inner: MemoryBackend,
+    }
+
+    impl MailBackend for Chatty {
+        fn send(&self, m: &EmailMessage) -> Result<(), MailError> {
+            self.manager.get_logger("smtp").handle(&LogRecord::new(
+                "smtp",
+                Level::ERROR,
+                "backend trouble",
+            ));
+            self.inner.send(m)
+        }
+        fn describe(&self) -> String {
+            "chatty".into()
+        }
+    }
+
+    #[test]
+    fn records_logged_by_the_worker_are_not_mailed() {
+        let outbox = Outbox::new();
+        let m = Manager::new();
+        let h = AdminEmailHandler::builder(settings())
+            .backend(Arc::new(Chatty {
+                manager: m.clone(),
+                inner: MemoryBackend::with_outbox(outbox.clone()),
+            }))
+            .flood_interval(Duration::ZERO)
+            .build()
+            .unwrap();
+        let cell = HandlerCell::builder(h).level(Level::ERROR).build();
+        m.root().add_handler(cell.clone());
+        m.get_logger("app")
+            .handle(&LogRecord::new("app", Level::ERROR, "real problem"));
+        let h = cell.downcast::<AdminEmailHandler>().unwrap();
+        assert!(h.wait_idle(LIVENESS));
+        m.shutdown();
+        let subjects: Vec<String> = outbox.messages().into_iter().map(|m| m.subject).collect();
+        assert_eq!(subjects, ["[Django] ERROR: real problem"]);
     }
 }

@@ -157,11 +157,11 @@ impl Worker {
     }
 
     /// Queues `work` without waiting; a full queue drops it (counted, reported once
-    /// per overflow).
-    pub(crate) fn submit(&self, work: Work) {
+    /// per overflow) and returns `false`.
+    pub(crate) fn submit(&self, work: Work) -> bool {
         self.shared.pending.fetch_add(1, Ordering::AcqRel);
         match self.jobs.try_send(work) {
-            Ok(()) => {}
+            Ok(()) => true,
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                 self.shared.finish(1);
                 self.shared.dropped.fetch_add(1, Ordering::Relaxed);
@@ -171,6 +171,7 @@ impl Worker {
                         self.label
                     ));
                 }
+                false
             }
         }
     }
@@ -199,8 +200,12 @@ impl Worker {
             }
             Err(_) => {
                 // Still blocked in a send: leave it (the process is usually ending).
+                // Whoever reports first also counts what was abandoned.
                 let left = self.shared.pending();
                 if !self.shared.close_reported.swap(true, Ordering::AcqRel) {
+                    self.shared
+                        .abandoned
+                        .fetch_add(left as u64, Ordering::Relaxed);
                     report(&format!(
                         "{}: gave up after {:.1} s at shutdown; {left} e-mail{} not sent",
                         self.label,
@@ -208,9 +213,6 @@ impl Worker {
                         if left == 1 { " was" } else { "s were" }
                     ));
                 }
-                self.shared
-                    .abandoned
-                    .fetch_add(left as u64, Ordering::Relaxed);
                 false
             }
         }
@@ -435,10 +437,11 @@ impl Run {
             }
             self.shared.finish(1);
         }
-        self.shared
-            .abandoned
-            .fetch_add(abandoned, Ordering::Relaxed);
+        // The handler may have stopped waiting, and counted, already.
         if abandoned > 0 && !self.shared.close_reported.swap(true, Ordering::AcqRel) {
+            self.shared
+                .abandoned
+                .fetch_add(abandoned, Ordering::Relaxed);
             let mut line = format!(
                 "{}: {abandoned} e-mail{} not sent at shutdown",
                 self.cfg.label,
