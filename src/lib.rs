@@ -174,8 +174,12 @@ impl InitError {
 
 impl fmt::Display for InitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The configuration error already says everything (file, key path, cause).
-        fmt::Display::fmt(&self.source, f)
+        // A configuration error's alternate form carries the whole chain: file, line,
+        // key path, Python's words and the plain-words detail ("did you mean ...?").
+        match self.source.downcast_ref::<ConfigError>() {
+            Some(e) => write!(f, "{e:#}"),
+            None => fmt::Display::fmt(&self.source, f),
+        }
     }
 }
 

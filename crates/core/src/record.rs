@@ -114,7 +114,8 @@ impl<'a> LogRecord<'a> {
 
     /// Python's `msecs`: the milliseconds part of `created`, truncated.
     pub fn msecs(&self) -> f64 {
-        ((self.created - self.created.trunc()) * 1000.0).trunc()
+        // `+ 0.0` turns a negative zero (a `created` before 1970) into Python's 0.0.
+        ((self.created - self.created.trunc()) * 1000.0).trunc() + 0.0
     }
 
     /// Python's `relativeCreated`: milliseconds since logging started.
@@ -122,17 +123,24 @@ impl<'a> LogRecord<'a> {
         (self.created - start_time()) * 1000.0
     }
 
-    /// Python's `filename`: the last component of `pathname`.
+    /// Python's `filename`: the last component of `pathname` (`os.path.basename`:
+    /// only `/` separates on POSIX, `\\` too on Windows).
     pub fn filename(&self) -> &str {
         let p: &str = &self.pathname;
-        p.rsplit(['/', '\\']).next().unwrap_or(p)
+        #[cfg(windows)]
+        let last = p.rsplit(['/', '\\']).next();
+        #[cfg(not(windows))]
+        let last = p.rsplit('/').next();
+        last.unwrap_or(p)
     }
 
-    /// Python's `module`: `filename` without its extension.
+    /// Python's `module`: `filename` without its extension (`os.path.splitext`:
+    /// leading dots are not an extension, so `.bashrc` stays `.bashrc`).
     pub fn module(&self) -> &str {
         let f = self.filename();
-        match f.rfind('.') {
-            Some(i) => &f[..i],
+        let lead = f.len() - f.trim_start_matches('.').len();
+        match f[lead..].rfind('.') {
+            Some(i) => &f[..lead + i],
             None => f,
         }
     }
@@ -438,6 +446,13 @@ mod tests {
         assert_eq!(r.msecs(), 125.0);
         r.created = 1_700_000_000.999_9;
         assert_eq!(r.msecs(), 999.0);
+        r.pathname = "/home/u/.bashrc".into();
+        assert_eq!(r.module(), ".bashrc");
+        r.pathname = "a/..b.c.py".into();
+        assert_eq!(r.module(), "..b.c");
+        // Python: int((-0.0001 - 0) * 1000) + 0.0 == 0.0, not -0.0.
+        r.created = -0.0001;
+        assert!(r.msecs() == 0.0 && r.msecs().is_sign_positive());
     }
 
     #[test]

@@ -171,7 +171,12 @@ impl Bridge {
             };
             let _ = kvs.visit(&mut c);
             r.extra = c.extra;
-            r.error = c.error;
+            if let Some(err) = c.error {
+                // A Rust error is to a record what `exc_info` is in Python: text
+                // formatters append it after the line, as Python appends the traceback.
+                r.exc_text = Some(Cow::Owned(error_text(&err)));
+                r.error = Some(err);
+            }
         }
         r.request = logtree_core::current_request();
         plan.dispatch(&r);
@@ -230,6 +235,25 @@ impl log::Log for Bridge {
     fn flush(&self) {
         self.manager.flush();
     }
+}
+
+/// The exception text of an error attached to a record: the error, then each of its
+/// causes.
+///
+/// ```text
+/// Error: saving order 42 failed
+/// Caused by: connection reset by peer
+/// ```
+fn error_text(err: &logtree_core::ErrorInfo) -> String {
+    let mut s = String::new();
+    for (i, link) in err.chain.iter().enumerate() {
+        if i > 0 {
+            s.push('\n');
+        }
+        s.push_str(if i == 0 { "Error: " } else { "Caused by: " });
+        s.push_str(link);
+    }
+    s
 }
 
 static INSTALLED: OnceLock<Bridge> = OnceLock::new();
@@ -303,9 +327,10 @@ mod tests {
         Vec<(String, Value<'static>)>,
         Option<Vec<String>>,
     );
+    type Exc = Option<String>;
     #[derive(Default)]
     struct Capture(Mutex<Vec<Seen>>);
-    struct Cap(Arc<Capture>);
+    struct Cap(Arc<Capture>, Arc<Mutex<Vec<Exc>>>);
     impl Handler for Cap {
         fn emit(&self, r: &LogRecord<'_>, text: &str) -> io::Result<()> {
             self.0 .0.lock().push((
@@ -317,6 +342,7 @@ mod tests {
                     .collect(),
                 r.error.as_ref().map(|e| e.chain.clone()),
             ));
+            self.1.lock().push(r.exc_text.as_deref().map(str::to_owned));
             Ok(())
         }
         fn as_any(&self) -> &dyn Any {
@@ -325,12 +351,19 @@ mod tests {
     }
 
     fn setup() -> (Bridge, Arc<Capture>) {
+        setup_exc().0
+    }
+
+    type Setup = ((Bridge, Arc<Capture>), Arc<Mutex<Vec<Exc>>>);
+
+    fn setup_exc() -> Setup {
         let m = Manager::new();
         let cap = Arc::new(Capture::default());
+        let exc = Arc::new(Mutex::new(Vec::new()));
         m.root()
-            .add_handler(HandlerCell::builder(Cap(cap.clone())).build());
+            .add_handler(HandlerCell::builder(Cap(cap.clone(), exc.clone())).build());
         m.root().set_level(Level::INFO);
-        (Bridge::new(m), cap)
+        ((Bridge::new(m), cap), exc)
     }
 
     fn rec<'a>(
@@ -419,7 +452,7 @@ mod tests {
 
     #[test]
     fn key_values_become_typed_extras_and_errors_keep_their_chain() {
-        let (b, cap) = setup();
+        let ((b, cap), exc) = setup_exc();
         let err = io::Error::new(io::ErrorKind::NotFound, "config missing");
         let wrapped = io::Error::other(Wrapped(err));
         let kvs: [(&str, log::kv::Value<'_>); 4] = [
@@ -446,6 +479,10 @@ mod tests {
                 "wrapped: config missing".to_owned(),
                 "config missing".to_owned()
             ]
+        );
+        assert_eq!(
+            exc.lock()[0].as_deref(),
+            Some("Error: wrapped: config missing\nCaused by: config missing")
         );
     }
 
