@@ -169,6 +169,25 @@ mod tests {
     }
 
     #[test]
+    fn the_background_flusher_writes_an_idle_buffer() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.log");
+        let h = FileHandler::builder(&p)
+            .flush_policy(FlushPolicy::buffered().max_delay(Duration::from_millis(5)))
+            .build()
+            .unwrap();
+        h.emit(&rec("idle"), "idle").unwrap();
+        // No further record, no flush: the flusher thread must write it.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while std::fs::read_to_string(&p).unwrap().is_empty()
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "idle\n");
+    }
+
+    #[test]
     fn error_level_writes_at_once() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.log");

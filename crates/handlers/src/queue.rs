@@ -34,6 +34,7 @@
 //! caller's thread, so none is lost.
 
 use std::any::Any;
+use std::cell::Cell;
 use std::fmt;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -91,7 +92,8 @@ impl Shared {
     }
 
     fn on_listener(&self) -> bool {
-        self.listener.get() == Some(&std::thread::current().id())
+        // A thread-local flag, not `thread::current()` (which clones an `Arc`).
+        ON_LISTENER.with(Cell::get) && self.listener.get() == Some(&std::thread::current().id())
     }
 }
 
@@ -224,7 +226,13 @@ impl QueueHandlerBuilder {
     }
 }
 
+thread_local! {
+    /// Set on queue listener threads.
+    static ON_LISTENER: Cell<bool> = const { Cell::new(false) };
+}
+
 fn listen(shared: &Shared, rx: &Receiver<Msg>) {
+    ON_LISTENER.with(|f| f.set(true));
     let mut reporter = DropReporter::default();
     while let Ok(msg) = rx.recv() {
         match msg {
