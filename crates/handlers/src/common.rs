@@ -85,7 +85,7 @@ macro_rules! common_setters {
             self
         }
 
-        /// When buffered records are written (see [`FlushPolicy`]).
+        /// When buffered records are written (see [`FlushPolicy`](crate::FlushPolicy)).
         pub fn flush_policy(mut self, policy: $crate::FlushPolicy) -> Self {
             self.common.policy = policy;
             self
