@@ -52,6 +52,7 @@ pub struct SmtpBackend {
     transport: SmtpTransport,
     host: String,
     port: u16,
+    timeout: Duration,
     security: Security,
     user: Option<String>,
 }
@@ -213,6 +214,7 @@ impl SmtpBackendBuilder {
             transport: b.build(),
             host: self.host,
             port,
+            timeout: self.timeout,
             security: self.security,
             user: self.user,
         })
@@ -223,9 +225,20 @@ impl MailBackend for SmtpBackend {
     fn send(&self, message: &EmailMessage) -> Result<(), MailError> {
         let m = message.to_lettre()?;
         self.transport.send(&m).map(|_| ()).map_err(|e| {
-            let kind = if e.is_timeout() {
-                MailErrorKind::Timeout
-            } else if e.is_tls() {
+            if timed_out(&e) {
+                // A read timeout surfaces as EAGAIN ("Resource temporarily
+                // unavailable"), which says nothing to a reader.
+                return MailError::new(
+                    MailErrorKind::Timeout,
+                    format!(
+                        "smtp {}:{}: no answer within {} s",
+                        self.host,
+                        self.port,
+                        self.timeout.as_secs_f64()
+                    ),
+                );
+            }
+            let kind = if e.is_tls() {
                 MailErrorKind::Tls
             } else if e.is_permanent() {
                 MailErrorKind::Rejected
@@ -252,6 +265,22 @@ impl MailBackend for SmtpBackend {
         }
         s
     }
+}
+
+/// Whether an SMTP error is a timeout (`TimedOut`, or the `WouldBlock` a socket
+/// read timeout gives on Unix).
+fn timed_out(e: &lettre::transport::smtp::Error) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            );
+        }
+        cur = err.source();
+    }
+    false
 }
 
 #[cfg(test)]

@@ -351,10 +351,11 @@ impl Run {
                     self.outage_dropped_at_start = self.shared.dropped.load(Ordering::Relaxed);
                     self.shared.set_outage(true);
                     report(&format!(
-                        "{}: sending failed: {}; retrying each e-mail up to {} times, and counting failures until sending works again",
+                        "{}: sending failed: {}; each e-mail is tried at most {} time{}, and failures are counted until sending works again",
                         self.cfg.label,
                         e.full_text(),
-                        self.cfg.max_attempts
+                        self.cfg.max_attempts,
+                        if self.cfg.max_attempts == 1 { "" } else { "s" },
                     ));
                 }
                 if gave_up {

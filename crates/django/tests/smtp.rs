@@ -518,3 +518,104 @@ fn a_program_whose_mail_server_is_down_ends_and_says_so_once() {
         "{ours:#?}"
     );
 }
+
+fn tls_settings(port: u16) -> Settings {
+    Settings::builder()
+        .admin("Ops", "ops@example.com")
+        .email_host("localhost")
+        .email_port(port)
+        .email_use_tls(true)
+        .email_host_user("shop")
+        .email_host_password("SENTINEL-smtp-secret")
+        .email_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
+
+fn tls_mailer(port: u16, trust_test_ca: bool) -> (Arc<Manager>, Arc<HandlerCell>) {
+    let settings = tls_settings(port);
+    let mut smtp = logtree_django::SmtpBackend::builder("localhost")
+        .port(port)
+        .security(logtree_django::Security::StartTls)
+        .credentials("shop", "SENTINEL-smtp-secret")
+        .timeout(Duration::from_secs(5));
+    if trust_test_ca {
+        let ca = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tls/ca.pem")).unwrap();
+        smtp = smtp.root_certificate_pem(ca);
+    }
+    let backend = Arc::new(smtp.build().unwrap());
+    mailer(settings, |b| b.backend(backend).max_attempts(1))
+}
+
+#[test]
+fn starttls_with_a_trusted_certificate_delivers_and_logs_in() {
+    let Some(server) = SmtpServer::start_tls("localhost", "shop:SENTINEL-smtp-secret") else {
+        return;
+    };
+    let (m, cell) = tls_mailer(server.port, true);
+    m.get_logger("x")
+        .handle(&LogRecord::new("x", Level::ERROR, "over TLS"));
+    m.shutdown();
+    assert_eq!(stats(&cell).sent, 1, "{:?}", stats(&cell));
+    assert_eq!(server.count(), 1);
+    assert_eq!(server.auth_log(), ["shop ok"]);
+}
+
+#[test]
+fn an_untrusted_or_misnamed_certificate_gets_neither_mail_nor_password() {
+    for (cert, trust) in [("localhost", false), ("wrong.example", true)] {
+        let Some(server) = SmtpServer::start_tls(cert, "shop:SENTINEL-smtp-secret") else {
+            return;
+        };
+        let (m, cell) = tls_mailer(server.port, trust);
+        m.get_logger("x")
+            .handle(&LogRecord::new("x", Level::ERROR, "must not leave"));
+        m.shutdown();
+        let s = stats(&cell);
+        assert_eq!(s.sent, 0, "{cert}: {s:?}");
+        assert_eq!(s.failed + s.abandoned, 1, "{cert}: {s:?}");
+        assert_eq!(server.count(), 0, "{cert}");
+        assert!(
+            server.auth_log().is_empty(),
+            "{cert}: {:?}",
+            server.auth_log()
+        );
+    }
+}
+
+#[test]
+fn a_server_that_never_answers_costs_a_timeout_not_a_hang() {
+    // Accepts connections (the kernel does, into the backlog) and never greets.
+    let hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = hole.local_addr().unwrap().port();
+    let settings = Settings::builder()
+        .admin("Ops", "ops@example.com")
+        .email_host("127.0.0.1")
+        .email_port(port)
+        .email_timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let (m, cell) = mailer(settings, |b| b.shutdown_timeout(Duration::from_secs(30)));
+    let (_guard, lines) = logtree_core::report::capture_for_tests();
+    for i in 0..3 {
+        m.get_logger("x")
+            .handle(&LogRecord::new("x", Level::ERROR, format!("lost {i}")));
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        m.shutdown();
+        tx.send(()).unwrap();
+    });
+    rx.recv_timeout(LIVENESS)
+        .expect("shutdown hung on a silent server");
+    let s = stats(&cell);
+    assert_eq!((s.sent, s.abandoned + s.failed), (0, 3), "{s:?}");
+    let mine: Vec<String> = lines
+        .lock()
+        .iter()
+        .filter(|l| l.contains(&format!(":{port}")))
+        .cloned()
+        .collect();
+    assert!(mine[0].contains("no answer within 0.5 s"), "{mine:#?}");
+    drop(hole);
+}

@@ -60,15 +60,40 @@ impl SmtpServer {
 
     /// A server that answers no DATA until the file `release` exists.
     pub fn start_holding(release: &Path) -> Option<SmtpServer> {
-        SmtpServer::spawn(0, 0.0, Some(release))
+        SmtpServer::spawn(0, 0.0, &["--hold".into(), release.display().to_string()])
     }
 
     /// A server on `port` (0: any free one), answering each DATA after `delay` s.
     pub fn start_with(port: u16, delay: f64) -> Option<SmtpServer> {
-        SmtpServer::spawn(port, delay, None)
+        SmtpServer::spawn(port, delay, &[])
     }
 
-    fn spawn(port: u16, delay: f64, hold: Option<&Path>) -> Option<SmtpServer> {
+    /// A server requiring STARTTLS with the test certificate `cert` (`localhost` or
+    /// `wrong.example`, see tests/tls) and offering AUTH for `user:password`.
+    pub fn start_tls(cert: &str, auth: &str) -> Option<SmtpServer> {
+        let tls = format!("{}/tests/tls", env!("CARGO_MANIFEST_DIR"));
+        SmtpServer::spawn(
+            0,
+            0.0,
+            &[
+                "--tls-cert".into(),
+                format!("{tls}/{cert}.pem"),
+                "--tls-key".into(),
+                format!("{tls}/{cert}.key"),
+                "--auth".into(),
+                auth.into(),
+            ],
+        )
+    }
+
+    /// The AUTH attempts the server saw, as "USER ok" / "USER refused".
+    pub fn auth_log(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("auth.log"))
+            .map(|s| s.lines().map(str::to_owned).collect())
+            .unwrap_or_default()
+    }
+
+    fn spawn(port: u16, delay: f64, extra: &[String]) -> Option<SmtpServer> {
         if !aiosmtpd_available() {
             return None;
         }
@@ -78,10 +103,7 @@ impl SmtpServer {
             .arg("--dir")
             .arg(dir.path())
             .args(["--port", &port.to_string(), "--delay", &delay.to_string()])
-            .args(
-                hold.map(|h| vec!["--hold".into(), h.as_os_str().to_owned()])
-                    .unwrap_or_default(),
-            )
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
