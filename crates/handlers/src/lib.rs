@@ -1,7 +1,19 @@
-//! logtree's stock handlers: Python's `StreamHandler`, `FileHandler`,
-//! `WatchedFileHandler`, `RotatingFileHandler`, `TimedRotatingFileHandler`,
-//! `MemoryHandler` and `QueueHandler` (with its listener), each a type with a
-//! builder, implementing [`logtree_core::Handler`].
+//! logtree's stock handlers, each a type with a builder implementing
+//! [`logtree_core::Handler`]:
+//!
+//! | handler | Python | notes |
+//! | --- | --- | --- |
+//! | [`StreamHandler`] | `logging.StreamHandler` | stdout, stderr or any `Write + Send`; one write per record |
+//! | [`FileHandler`] | `logging.FileHandler` | `O_APPEND`, buffered, re-creates a deleted file |
+//! | [`WatchedFileHandler`] | `logging.handlers.WatchedFileHandler` | follows `logrotate` (`create`, `copytruncate`) |
+//! | [`RotatingFileHandler`] | `logging.handlers.RotatingFileHandler` | Python's size rule, to the character |
+//! | [`TimedRotatingFileHandler`] | `logging.handlers.TimedRotatingFileHandler` | Python's schedule, suffixes and deletion |
+//! | [`MemoryHandler`] | `logging.handlers.MemoryHandler` | bounded even without a target |
+//! | [`QueueHandler`] | `logging.handlers.QueueHandler` + `QueueListener` | bounded, [`FullPolicy`], listener started |
+//! | [`NullHandler`] | `logging.NullHandler` | re-exported from the core |
+//!
+//! [`ShutdownGuard`] shuts logging down (flush and close every handler, newest
+//! first) when it goes out of scope.
 //!
 //! # Files
 //! Every file handler opens its file with `O_APPEND` and writes whole records with
