@@ -49,7 +49,6 @@ def one(directory, name):
         out["error"] = "%s: %s" % (type(e).__name__, e)
         return out
     out["headers"] = [[k, str(v)] for k, v in msg.items()]
-    out["defects"] = [str(d) for d in msg.defects]
     parts = []
     for part in msg.walk():
         if part.is_multipart():
