@@ -232,9 +232,12 @@ fn watched_file_under_copytruncate_has_no_holes_and_no_torn_lines() {
             tally.add_text(whole);
         }
     });
+    // After the last truncate, writing goes on at the start of the file.
+    cell.handle(&LogRecord::new("app", Level::INFO, "marker"));
     cell.close();
     let rest = std::fs::read_to_string(&path).unwrap();
-    tally.add_text(&rest);
+    assert!(rest.ends_with("marker\n"), "the marker is not in app.log");
+    tally.add_text(&rest.replace("marker\n", ""));
     let (found, dups) = tally.complete(THREADS, PER);
     let total = THREADS as u64 * PER;
     assert_eq!(
@@ -247,10 +250,6 @@ fn watched_file_under_copytruncate_has_no_holes_and_no_torn_lines() {
     let lost = total - found;
     eprintln!("{copies} copytruncates, {lost} of {total} records lost in the copy-truncate windows, {partial_tails} partial tails");
     assert!(lost < total / 2, "{lost} of {total} lost");
-    assert!(
-        !rest.is_empty(),
-        "records after the last truncate are in app.log"
-    );
 }
 
 #[test]
