@@ -44,7 +44,10 @@ mod db {
     pub(crate) fn insert_order(id: u32) -> Result<(), QueryError> {
         log::debug!("inserting order {id}");
         Err(QueryError {
-            source: std::io::Error::new(std::io::ErrorKind::ConnectionReset, "connection reset by peer"),
+            source: std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "connection reset by peer",
+            ),
         })
     }
 }
@@ -55,8 +58,12 @@ mod web {
     pub(crate) fn handle(method: &str, path: &str, order: u32) {
         let mut request = Request::new(method, path);
         request.remote_addr = "203.0.113.9".into();
-        request.headers.push(("User-Agent".into(), "curl/8.5".into()));
-        request.headers.push(("Authorization".into(), "Bearer secret-token".into()));
+        request
+            .headers
+            .push(("User-Agent".into(), "curl/8.5".into()));
+        request
+            .headers
+            .push(("Authorization".into(), "Bearer secret-token".into()));
         let _scope = RequestScope::enter(Arc::new(request));
 
         log::info!("{method} {path}");
@@ -109,9 +116,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         let path = entry?.path();
         let mail = std::fs::read_to_string(&path)?;
         println!("e-mail to the admins, {}:", Shown(&path));
-        for line in mail.lines().filter(|l| {
-            l.starts_with("Subject:") || l.starts_with("To:") || l.starts_with("From:")
-        }) {
+        for line in mail
+            .lines()
+            .filter(|l| l.starts_with("Subject:") || l.starts_with("To:") || l.starts_with("From:"))
+        {
             println!("  {line}");
         }
         let masked = !mail.contains("secret-token") && !mail.contains("not-a-real-token");
