@@ -36,8 +36,8 @@
 //! # The crates behind it
 //! | module | crate | holds |
 //! | --- | --- | --- |
-//! | [`core`] | `logtree-core` | levels, records, the logger tree, the handler/filter/formatter contracts |
-//! | [`format`] | `logtree-format` | Python's `%`, `{` and `$` formatters, `asctime`/`datefmt` |
+//! | [`core`](mod@core) | `logtree-core` | levels, records, the logger tree, the handler/filter/formatter contracts |
+//! | [`format`](mod@format) | `logtree-format` | Python's `%`, `{` and `$` formatters, `asctime`/`datefmt` |
 //! | [`handlers`] | `logtree-handlers` | stream, file, watched, rotating, memory, queue handlers |
 //! | [`config`] | `logtree-config` | `dictConfig` from TOML or JSON, the component registry |
 //! | [`django`] | `logtree-django` | settings, `RequireDebug*`, `ServerFormatter`, `AdminEmailHandler` |
