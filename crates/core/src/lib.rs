@@ -33,6 +33,7 @@ mod formatter;
 mod handler;
 mod level;
 mod manager;
+mod printable_table;
 mod record;
 pub mod report;
 mod value;
@@ -44,4 +45,4 @@ pub use handler::{Handler, HandlerCell, HandlerCellBuilder, NullHandler, StderrH
 pub use level::{add_level_name, Level};
 pub use manager::{global, in_dispatch, Logger, LoggerEntry, Manager, Plan};
 pub use record::{current_thread_id, current_thread_name, now, ErrorInfo, LogRecord, Request};
-pub use value::{write_float_repr, Value};
+pub use value::{write_float_repr, write_str_repr, Value};

@@ -9,6 +9,8 @@
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
+use crate::printable_table::NONPRINTABLE;
+
 /// One extra attribute value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value<'a> {
@@ -68,7 +70,7 @@ impl Value<'_> {
     /// ```
     pub fn write_repr(&self, out: &mut String) {
         match self {
-            Value::Str(s) => write_str_repr(s, out, false),
+            Value::Str(s) => write_str_repr(s, false, out),
             other => other.write_str(out),
         }
     }
@@ -76,7 +78,7 @@ impl Value<'_> {
     /// Appends Python's `ascii(value)`: `repr` with non-ASCII escaped.
     pub fn write_ascii(&self, out: &mut String) {
         match self {
-            Value::Str(s) => write_str_repr(s, out, true),
+            Value::Str(s) => write_str_repr(s, true, out),
             other => other.write_str(out),
         }
     }
@@ -180,9 +182,17 @@ pub fn write_float_repr(f: f64, out: &mut String) {
     }
 }
 
-/// Python's `repr(str)`: single quotes unless the text has a single quote and no
-/// double quote; `\\`, `\n`, `\r`, `\t` and other non-printables escaped.
-pub(crate) fn write_str_repr(s: &str, out: &mut String, ascii: bool) {
+/// Appends Python's `repr(s)` (or `ascii(s)` when `ascii` is set): single quotes
+/// unless the text has a single quote and no double quote; `\\`, `\n`, `\r`, `\t`
+/// and every character `str.isprintable` rejects escaped (`\xNN`, `\uNNNN`,
+/// `\UNNNNNNNN`), exactly as CPython 3.11 (Unicode 14.0).
+///
+/// ```
+/// let mut s = String::new();
+/// logtree_core::write_str_repr("tab\there\u{2028}é", false, &mut s);
+/// assert_eq!(s, "'tab\\there\\u2028é'");
+/// ```
+pub fn write_str_repr(s: &str, ascii: bool, out: &mut String) {
     let quote = if s.contains('\'') && !s.contains('"') {
         '"'
     } else {
@@ -199,48 +209,39 @@ pub(crate) fn write_str_repr(s: &str, out: &mut String, ascii: bool) {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if ascii && !c.is_ascii() => {
+            c if (c.is_ascii() || !ascii) && is_printable(c) => out.push(c),
+            c => {
                 let v = c as u32;
-                if v <= 0xff {
-                    let _ = write!(out, "\\x{v:02x}");
+                let _ = if v <= 0xff {
+                    write!(out, "\\x{v:02x}")
                 } else if v <= 0xffff {
-                    let _ = write!(out, "\\u{v:04x}");
+                    write!(out, "\\u{v:04x}")
                 } else {
-                    let _ = write!(out, "\\U{v:08x}");
-                }
+                    write!(out, "\\U{v:08x}")
+                };
             }
-            c if !ascii && !is_printable(c) => {
-                let v = c as u32;
-                if v <= 0xff {
-                    let _ = write!(out, "\\x{v:02x}");
-                } else if v <= 0xffff {
-                    let _ = write!(out, "\\u{v:04x}");
-                } else {
-                    let _ = write!(out, "\\U{v:08x}");
-                }
-            }
-            c => out.push(c),
         }
     }
     out.push(quote);
 }
 
-/// An approximation of Python's `str.isprintable` for the characters a log line
-/// meets: C0/C1 controls, line and paragraph separators, and unassigned
-/// surrogates are not printable.
-fn is_printable(c: char) -> bool {
+/// Python's `str.isprintable` for one character.
+pub(crate) fn is_printable(c: char) -> bool {
+    if c.is_ascii() {
+        return (' '..='~').contains(&c);
+    }
     let v = c as u32;
-    !(v < 0x20
-        || (0x7f..=0xa0).contains(&v)
-        || v == 0xad
-        || v == 0x2028
-        || v == 0x2029
-        || (0x200b..=0x200f).contains(&v)
-        || (0x2060..=0x2064).contains(&v)
-        || v == 0xfeff)
+    NONPRINTABLE
+        .binary_search_by(|&(lo, hi)| {
+            if hi < v {
+                std::cmp::Ordering::Less
+            } else if lo > v {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_err()
 }
 
 #[cfg(test)]
@@ -290,5 +291,8 @@ mod tests {
         let mut a = String::new();
         Value::Str("é€😀".into()).write_ascii(&mut a);
         assert_eq!(a, "'\\xe9\\u20ac\\U0001f600'");
+        // Python: repr('\u0600\xa0\u2028') == "'\\u0600\\xa0\\u2028'", repr('\U000e0100') unescaped.
+        assert_eq!(r("\u{600}\u{a0}\u{2028}"), "'\\u0600\\xa0\\u2028'");
+        assert_eq!(r("\u{e0100}"), "'\u{e0100}'");
     }
 }

@@ -8,9 +8,7 @@
 //! "alphanumeric", so these answers come from tables generated from CPython
 //! itself (`unicode_tables.rs`); ASCII is answered without a search.
 
-use std::fmt::Write as _;
-
-use crate::unicode_tables::{DECIMAL, NONPRINTABLE, WORD};
+use crate::unicode_tables::{DECIMAL, WORD};
 
 fn in_ranges(table: &[(u32, u32)], c: char) -> bool {
     let v = c as u32;
@@ -54,48 +52,9 @@ pub(crate) fn is_decimal(c: char) -> bool {
     decimal_value(c).is_some()
 }
 
-/// `str.isprintable` for one character.
-pub(crate) fn is_printable(c: char) -> bool {
-    if c.is_ascii() {
-        (' '..='~').contains(&c)
-    } else {
-        !in_ranges(NONPRINTABLE, c)
-    }
-}
-
-/// Appends Python's `repr(s)` (or `ascii(s)` when `ascii` is set).
-pub(crate) fn write_repr(s: &str, ascii: bool, out: &mut String) {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c.is_ascii() || !ascii) && is_printable(c) => out.push(c),
-            c => {
-                let v = c as u32;
-                let _ = if v <= 0xff {
-                    write!(out, "\\x{v:02x}")
-                } else if v <= 0xffff {
-                    write!(out, "\\u{v:04x}")
-                } else {
-                    write!(out, "\\U{v:08x}")
-                };
-            }
-        }
-    }
-    out.push(quote);
-}
+/// Python's `repr(s)` / `ascii(s)`: the one implementation lives in core, with
+/// CPython's `str.isprintable` table.
+pub(crate) use logtree_core::write_str_repr as write_repr;
 
 #[cfg(test)]
 mod tests {
@@ -122,7 +81,6 @@ mod tests {
             "superscripts are digits, not decimals"
         );
         assert!(is_decimal('7') && !is_decimal('x'));
-        assert!(!is_printable('\u{600}') && !is_printable('\u{a0}') && is_printable('é'));
     }
 
     #[test]

@@ -2,6 +2,10 @@
 """Writes crates/format/src/unicode_tables.rs from CPython 3.11's own tables.
 
     python3 crates/format/tests/gen_unicode_tables.py > crates/format/src/unicode_tables.rs
+    python3 crates/format/tests/gen_unicode_tables.py --core > crates/core/src/printable_table.rs
+
+(`--core` writes the `str.isprintable` table, which lives in logtree-core because
+every crate's Python `repr()` goes through `logtree_core::write_str_repr`.)
 
 The formatter must classify characters exactly as CPython 3.11 (Unicode 14.0)
 does in three places: the `re` module's `\\w` and `\\d` (logging's validation
@@ -48,6 +52,15 @@ for a, b in decimal:
     assert unicodedata.decimal(chr(a)) == 0 and (b - a + 1) % 10 == 0
 nonprintable = ranges(lambda c: not c.isprintable())
 
+if sys.argv[1:] == ["--core"]:
+    print("//! `str.isprintable`'s table, generated from CPython %s (Unicode %s) by" % (sys.version.split()[0], unicodedata.unidata_version))
+    print("//! `crates/format/tests/gen_unicode_tables.py --core`; do not edit by hand.")
+    print("//!")
+    print("//! Sorted, non-overlapping, inclusive code point ranges, searched by binary search.")
+    print()
+    emit("NONPRINTABLE", "Characters `str.isprintable` rejects (repr() escapes them).", nonprintable)
+    sys.exit(0)
+
 print("//! Character tables generated from CPython %s (Unicode %s) by" % (sys.version.split()[0], unicodedata.unidata_version))
 print("//! `crates/format/tests/gen_unicode_tables.py`; do not edit by hand.")
 print("//!")
@@ -55,8 +68,6 @@ print("//! Sorted, non-overlapping, inclusive code point ranges, searched by bin
 print()
 emit("WORD", "Characters Python's `re` matches with `\\w` in a str pattern.", word)
 emit("DECIMAL", "Decimal digits (`str.isdecimal`); every range starts at a zero and holds whole runs of ten.", decimal)
-emit("NONPRINTABLE", "Characters `str.isprintable` rejects (repr() escapes them).", nonprintable)
-
 types = [("INT", 5), ("BOOL", True), ("FLOAT", 1.5), ("STR", "s"), ("NONE", None), ("TUPLE", ())]
 for name, v in types:
     names = sorted(dir(v))
