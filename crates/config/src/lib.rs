@@ -80,4 +80,4 @@ pub use config::{Applied, Checked, Config};
 pub use error::{ArgError, BoxError, ConfigError, ErrorKind, Warning};
 pub use registry::{Callback, Ext, Registry, StdStream};
 pub use source::MAX_BYTES;
-pub use stock::SharedWriter;
+pub use stock::{build_text_formatter, SharedWriter};

@@ -35,7 +35,7 @@ use std::sync::Arc;
 
 use logtree_core::HandlerCell;
 use logtree_core::{Formatter, Handler, NameFilter, NullHandler, Value};
-use logtree_format::{FormatterErrorKind, TextFormatter};
+use logtree_format::{FormatterError, FormatterErrorKind, TextFormatter, TextFormatterBuilder};
 use logtree_handlers::{
     AtTime, FileHandler, FlushPolicy, FullPolicy, MemoryHandler, Mode, QueueHandler,
     RotatingFileHandler, StreamHandler, TimedRotatingFileHandler, WatchedFileHandler, When,
@@ -551,8 +551,25 @@ fn queue_handler(args: &mut Args<'_>) -> Result<Box<dyn Handler>, BoxError> {
 
 /// Python's `logging.Formatter(fmt, datefmt, style, validate, defaults=...)`.
 fn text_formatter(args: &mut Args<'_>) -> Result<Arc<dyn Formatter>, BoxError> {
-    let mut b = TextFormatter::builder();
-    if let Some(f) = args.str("fmt")? {
+    let f = build_text_formatter(args, TextFormatter::builder(), |b| b.build())?;
+    Ok(Arc::new(f))
+}
+
+/// Reads Python's `logging.Formatter` keyword arguments — `fmt` (`format` in the
+/// `"()"` form), `datefmt`, `style`, `validate`, `defaults` — into `builder`, then
+/// builds with `build`; a build error lands on the key that caused it. Components
+/// built on [`TextFormatter`] share it (Django's `ServerFormatter` does).
+pub fn build_text_formatter<T>(
+    args: &mut Args<'_>,
+    mut b: TextFormatterBuilder,
+    build: impl FnOnce(TextFormatterBuilder) -> Result<T, FormatterError>,
+) -> Result<T, ArgError> {
+    let fmt_key = if args.has("fmt") || !args.has("format") {
+        "fmt"
+    } else {
+        "format"
+    };
+    if let Some(f) = args.str(fmt_key)? {
         b = b.format(f);
     }
     if let Some(d) = args.str("datefmt")? {
@@ -566,9 +583,7 @@ fn text_formatter(args: &mut Args<'_>) -> Result<Arc<dyn Formatter>, BoxError> {
     }
     if let Some(d) = args.value("defaults")? {
         let serde_json::Value::Object(m) = d else {
-            return Err(args
-                .error("defaults", "'defaults' must be a table of field values")
-                .into());
+            return Err(args.error("defaults", "'defaults' must be a table of field values"));
         };
         let mut defaults = Vec::with_capacity(m.len());
         for (k, v) in m {
@@ -584,29 +599,24 @@ fn text_formatter(args: &mut Args<'_>) -> Result<Arc<dyn Formatter>, BoxError> {
                 },
                 serde_json::Value::String(s) => Value::from(s),
                 _ => {
-                    return Err(args
-                        .error(
-                            "defaults",
-                            format!("default {} must be a plain value", py_repr(&k)),
-                        )
-                        .into())
+                    return Err(args.error(
+                        "defaults",
+                        format!("default {} must be a plain value", py_repr(&k)),
+                    ))
                 }
             };
             defaults.push((k, value));
         }
         b = b.defaults(defaults);
     }
-    match b.build() {
-        Ok(f) => Ok(Arc::new(f)),
-        Err(e) => {
-            let key = if e.kind() == FormatterErrorKind::UnknownStyle {
-                "style"
-            } else {
-                "fmt"
-            };
-            Err(args.error(key, e.to_string()).into())
-        }
-    }
+    build(b).map_err(|e| {
+        let key = if e.kind() == FormatterErrorKind::UnknownStyle {
+            "style"
+        } else {
+            fmt_key
+        };
+        args.error(key, e.to_string())
+    })
 }
 
 pub(crate) fn register(r: &mut Registry) {

@@ -25,13 +25,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use logtree_config::{ArgError, Args, Registry};
-use logtree_core::{CallbackFilter, LogRecord, Value};
-use logtree_format::FormatterErrorKind;
+use logtree_core::{CallbackFilter, LogRecord};
 
 use crate::error::{Error, ErrorKind};
 use crate::filters::{RequireDebugFalse, RequireDebugTrue};
 use crate::handler::AdminEmailHandler;
-use crate::server_formatter::ServerFormatter;
+use crate::server_formatter::{ServerFormatter, ServerFormatterBuilder};
 use crate::settings::Settings;
 
 /// The handler's names.
@@ -95,52 +94,8 @@ pub fn register(registry: &mut Registry) {
 }
 
 fn server_formatter(args: &mut Args<'_>) -> Result<ServerFormatter, ArgError> {
-    let mut b = ServerFormatter::builder();
-    let fmt_key = if args.has("fmt") { "fmt" } else { "format" };
-    if let Some(f) = args.str(fmt_key)? {
-        b = b.format(f);
-    }
-    if let Some(d) = args.str("datefmt")? {
-        b = b.datefmt(d);
-    }
-    if let Some(s) = args.str("style")? {
-        b = b.python_style(&s);
-    }
-    if let Some(v) = args.bool("validate")? {
-        b = b.validate(v);
-    }
-    if let Some(d) = args.value("defaults")? {
-        let serde_json::Value::Object(m) = d else {
-            return Err(args.error("defaults", "'defaults' must be a table of field values"));
-        };
-        let mut defaults = Vec::with_capacity(m.len());
-        for (k, v) in m {
-            let value = match v {
-                serde_json::Value::Null => Value::None,
-                serde_json::Value::Bool(b) => Value::Bool(b),
-                serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-                    (Some(i), _) => Value::Int(i.into()),
-                    (_, Some(u)) => Value::Int(u.into()),
-                    _ => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
-                },
-                serde_json::Value::String(s) => Value::from(s),
-                _ => {
-                    return Err(
-                        args.error("defaults", format!("default '{k}' must be a plain value"))
-                    )
-                }
-            };
-            defaults.push((k, value));
-        }
-        b = b.defaults(defaults);
-    }
-    b.build().map_err(|e| {
-        let key = if e.kind() == FormatterErrorKind::UnknownStyle {
-            "style"
-        } else {
-            fmt_key
-        };
-        args.error(key, e.to_string())
+    logtree_config::build_text_formatter(args, ServerFormatter::text_builder(), |t| {
+        ServerFormatterBuilder::from_text(t).build()
     })
 }
 

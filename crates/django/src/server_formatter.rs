@@ -63,10 +63,13 @@ pub struct ServerFormatterBuilder {
 impl ServerFormatter {
     /// A builder with Python's defaults and Django's time format.
     pub fn builder() -> ServerFormatterBuilder {
-        ServerFormatterBuilder {
-            inner: TextFormatter::builder().default_time_format(SERVER_TIME_FORMAT),
-            color: None,
-        }
+        ServerFormatterBuilder::from_text(ServerFormatter::text_builder())
+    }
+
+    /// The text formatter builder a `ServerFormatter` starts from: Python's defaults
+    /// with Django's time format.
+    pub fn text_builder() -> TextFormatterBuilder {
+        TextFormatter::builder().default_time_format(SERVER_TIME_FORMAT)
     }
 
     /// Django's `uses_server_time()`.
@@ -81,6 +84,12 @@ impl ServerFormatter {
 }
 
 impl ServerFormatterBuilder {
+    /// A builder around a text formatter builder (start from
+    /// [`ServerFormatter::text_builder`] to keep Django's time format).
+    pub fn from_text(inner: TextFormatterBuilder) -> ServerFormatterBuilder {
+        ServerFormatterBuilder { inner, color: None }
+    }
+
     /// The format string.
     pub fn format(mut self, format: impl Into<String>) -> Self {
         self.inner = self.inner.format(format);
