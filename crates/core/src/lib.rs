@@ -31,6 +31,7 @@ mod context;
 mod filter;
 mod formatter;
 mod handler;
+mod intern;
 mod level;
 mod manager;
 mod printable_table;

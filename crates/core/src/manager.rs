@@ -421,6 +421,7 @@ fn fixup_children(children: &[Weak<Logger>], logger: &Arc<Logger>) {
 /// A named logger.
 pub struct Logger {
     name: Arc<str>,
+    static_name: Option<&'static str>,
     manager: Weak<Manager>,
     state: RwLock<LoggerState>,
 }
@@ -450,6 +451,7 @@ impl fmt::Debug for Logger {
 impl Logger {
     fn new(name: Arc<str>, manager: Weak<Manager>, level: Level) -> Logger {
         Logger {
+            static_name: crate::intern::intern(&name),
             name,
             manager,
             state: RwLock::new(LoggerState {
@@ -474,9 +476,10 @@ impl Logger {
         &self.name
     }
 
-    /// The name as a shared string.
-    pub fn name_arc(&self) -> &Arc<str> {
-        &self.name
+    /// The name as a `'static` string (logger names are interned, as Python keeps
+    /// every logger for the life of the process), unless the interner is full.
+    pub fn static_name(&self) -> Option<&'static str> {
+        self.static_name
     }
 
     /// The logger's own level (`NOTSET`: inherit).

@@ -74,7 +74,33 @@ pub struct LogRecord<'a> {
     pub request: Option<Arc<Request>>,
     attrs: RefCell<Vec<(String, Value<'static>)>>,
     generation: Cell<u32>,
+    statics: Statics,
 }
+
+/// The parts of a record known to be `'static`, so that [`LogRecord::to_static`]
+/// borrows them instead of copying (each is used only while the public field still
+/// points at it).
+#[derive(Clone, Copy, Debug, Default)]
+struct Statics {
+    name: Option<&'static str>,
+    message: Option<&'static str>,
+    pathname: Option<&'static str>,
+    func_name: Option<&'static str>,
+    module_path: Option<&'static str>,
+    process_name: Option<&'static str>,
+}
+
+/// `c` without a borrow: `s` itself when `c` still points at the static text `s`,
+/// else a copy.
+fn keep(c: &Cow<'_, str>, s: Option<&'static str>) -> Cow<'static, str> {
+    match s {
+        Some(s) if std::ptr::eq(c.as_ptr(), s.as_ptr()) && c.len() == s.len() => Cow::Borrowed(s),
+        _ => Cow::Owned(String::from(&**c)),
+    }
+}
+
+const UNKNOWN_FILE: &str = "(unknown file)";
+const UNKNOWN_FUNCTION: &str = "(unknown function)";
 
 impl<'a> LogRecord<'a> {
     /// A record made now, on this thread, with no call site.
@@ -83,17 +109,18 @@ impl<'a> LogRecord<'a> {
         level: Level,
         message: impl Into<Cow<'a, str>>,
     ) -> LogRecord<'a> {
+        let process = process_name();
         LogRecord {
             name: name.into(),
             level,
             message: message.into(),
             created: now(),
-            pathname: Cow::Borrowed("(unknown file)"),
+            pathname: Cow::Borrowed(UNKNOWN_FILE),
             lineno: 0,
-            func_name: Cow::Borrowed("(unknown function)"),
+            func_name: Cow::Borrowed(UNKNOWN_FUNCTION),
             module_path: None,
             process: current_pid(),
-            process_name: Cow::Borrowed(process_name()),
+            process_name: Cow::Borrowed(process),
             thread: current_thread_id(),
             thread_name: None,
             extra: Vec::new(),
@@ -104,7 +131,41 @@ impl<'a> LogRecord<'a> {
             request: None,
             attrs: RefCell::new(Vec::new()),
             generation: Cell::new(0),
+            statics: Statics {
+                pathname: Some(UNKNOWN_FILE),
+                func_name: Some(UNKNOWN_FUNCTION),
+                process_name: Some(process),
+                ..Statics::default()
+            },
         }
+    }
+
+    /// Sets the logger name to a `'static` string, which copies of the record
+    /// ([`to_static`](LogRecord::to_static)) then borrow instead of allocating.
+    pub fn set_static_name(&mut self, name: &'static str) {
+        self.name = Cow::Borrowed(name);
+        self.statics.name = Some(name);
+    }
+
+    /// Sets the message to a `'static` string (a literal), borrowed by copies.
+    pub fn set_static_message(&mut self, message: &'static str) {
+        self.message = Cow::Borrowed(message);
+        self.statics.message = Some(message);
+    }
+
+    /// Sets the call site from `'static` strings (`file!()`, `module_path!()`),
+    /// borrowed by copies.
+    pub fn set_static_call_site(
+        &mut self,
+        pathname: &'static str,
+        lineno: u32,
+        module_path: Option<&'static str>,
+    ) {
+        self.pathname = Cow::Borrowed(pathname);
+        self.lineno = lineno;
+        self.module_path = module_path.map(Cow::Borrowed);
+        self.statics.pathname = Some(pathname);
+        self.statics.module_path = module_path;
     }
 
     /// Python's `levelno`.
@@ -196,41 +257,86 @@ impl<'a> LogRecord<'a> {
     }
 
     /// A copy that borrows nothing, for handlers that keep records (memory, queue).
+    ///
+    /// Parts known to be `'static` (interned logger and thread names, literal
+    /// messages, `file!()` and `module_path!()`) are borrowed, not copied: a record
+    /// from the `log` bridge with a literal message copies nothing but its extras.
     pub fn to_static(&self) -> LogRecord<'static> {
-        #[allow(clippy::ptr_arg)] // used with Option::map over &Cow
-        fn own(c: &Cow<'_, str>) -> Cow<'static, str> {
-            Cow::Owned(String::from(&**c))
-        }
+        let message = keep(&self.message, self.statics.message);
+        let exc = self.exc_text.as_ref().map(|c| keep(c, None));
+        let stack = self.stack_info.as_ref().map(|c| keep(c, None));
+        self.copy(
+            message,
+            exc,
+            stack,
+            self.error.clone(),
+            self.backtrace.clone(),
+        )
+    }
+
+    /// The copy Python's `QueueHandler.prepare` makes: `text` (the record as the
+    /// queue handler formatted it) becomes the message, and the exception, stack,
+    /// error and backtrace are dropped, since `text` already shows them.
+    pub fn to_static_prepared(&self, text: &str) -> LogRecord<'static> {
+        let message = if text == &*self.message {
+            keep(&self.message, self.statics.message)
+        } else {
+            Cow::Owned(text.to_owned())
+        };
+        self.copy(message, None, None, None, None)
+    }
+
+    fn copy(
+        &self,
+        message: Cow<'static, str>,
+        exc_text: Option<Cow<'static, str>>,
+        stack_info: Option<Cow<'static, str>>,
+        error: Option<Arc<ErrorInfo>>,
+        backtrace: Option<Arc<Backtrace>>,
+    ) -> LogRecord<'static> {
+        let st = self.statics;
         let mut extra: Vec<(Cow<'static, str>, Value<'static>)> = self
             .extra
             .iter()
-            .map(|(k, v)| (own(k), v.clone().into_static()))
+            .map(|(k, v)| (keep(k, None), v.clone().into_static()))
             .collect();
         for (k, v) in self.attrs.borrow().iter() {
             extra.retain(|(ek, _)| ek != k);
             extra.push((Cow::Owned(k.clone()), v.clone()));
         }
+        let thread_name = match &self.thread_name {
+            Some(n) => keep(n, None),
+            None => current_thread_name_static(),
+        };
         LogRecord {
-            name: own(&self.name),
+            name: keep(&self.name, st.name),
             level: self.level,
-            message: own(&self.message),
+            message,
             created: self.created,
-            pathname: own(&self.pathname),
+            pathname: keep(&self.pathname, st.pathname),
             lineno: self.lineno,
-            func_name: own(&self.func_name),
-            module_path: self.module_path.as_ref().map(own),
+            func_name: keep(&self.func_name, st.func_name),
+            module_path: self.module_path.as_ref().map(|c| keep(c, st.module_path)),
             process: self.process,
-            process_name: own(&self.process_name),
+            process_name: keep(&self.process_name, st.process_name),
             thread: self.thread,
-            thread_name: Some(Cow::Owned(self.thread_name().into_owned())),
+            thread_name: Some(thread_name),
             extra,
-            exc_text: self.exc_text.as_ref().map(own),
-            stack_info: self.stack_info.as_ref().map(own),
-            error: self.error.clone(),
-            backtrace: self.backtrace.clone(),
+            exc_text,
+            stack_info,
+            error,
+            backtrace,
             request: self.request.clone(),
             attrs: RefCell::new(Vec::new()),
             generation: Cell::new(0),
+            statics: Statics {
+                name: st.name,
+                message: st.message,
+                pathname: st.pathname,
+                func_name: st.func_name,
+                module_path: st.module_path,
+                process_name: st.process_name,
+            },
         }
     }
 }
@@ -258,6 +364,7 @@ impl Clone for LogRecord<'_> {
             request: self.request.clone(),
             attrs: RefCell::new(self.attrs.borrow().clone()),
             generation: Cell::new(self.generation.get()),
+            statics: self.statics,
         }
     }
 }
@@ -421,6 +528,26 @@ fn os_thread_id() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
+/// The calling thread's name as an interned `'static` string, cached per thread
+/// (a copy when the interner is full).
+fn current_thread_name_static() -> Cow<'static, str> {
+    thread_local! {
+        static NAME: Cell<Option<&'static str>> = const { Cell::new(None) };
+    }
+    let cached = NAME.try_with(|n| n.get()).ok().flatten();
+    if let Some(n) = cached {
+        return Cow::Borrowed(n);
+    }
+    let name = current_thread_name();
+    match crate::intern::intern(&name) {
+        Some(s) => {
+            let _ = NAME.try_with(|n| n.set(Some(s)));
+            Cow::Borrowed(s)
+        }
+        None => Cow::Owned(name),
+    }
+}
+
 /// The calling thread's name: its Rust name, `MainThread` for the main thread, or
 /// `Thread-<id>` for an unnamed one.
 pub fn current_thread_name() -> String {
@@ -468,6 +595,36 @@ mod tests {
         assert_eq!(s.extra_value("k"), Some(Value::Int(2)));
         assert_eq!(s.extra_value("server_time"), Some(Value::Str("now".into())));
         assert!(s.thread_name.is_some());
+    }
+
+    #[test]
+    fn copies_borrow_static_parts_and_copy_the_rest() {
+        let dynamic = String::from("dynamic message");
+        let mut r = LogRecord::new("app.db", Level::INFO, dynamic.as_str());
+        r.set_static_name("app.db");
+        r.set_static_call_site("src/db.rs", 7, Some("app::db"));
+        let c = r.to_static();
+        assert!(matches!(c.name, Cow::Borrowed(_)));
+        assert!(matches!(c.pathname, Cow::Borrowed(_)));
+        assert!(matches!(c.module_path, Some(Cow::Borrowed(_))));
+        assert!(matches!(c.func_name, Cow::Borrowed(_)));
+        assert!(matches!(c.process_name, Cow::Borrowed(_)));
+        assert!(matches!(c.thread_name, Some(Cow::Borrowed(_))));
+        assert!(matches!(c.message, Cow::Owned(_)));
+        assert_eq!(c.message, "dynamic message");
+        // A field changed after it was marked static is copied, not mistaken for it.
+        r.pathname = Cow::Owned("src/other.rs".to_owned());
+        assert!(matches!(r.to_static().pathname, Cow::Owned(ref p) if p == "src/other.rs"));
+        // The queue's copy: the formatted text is the message, the exception is gone.
+        r.set_static_message("literal");
+        r.exc_text = Some("Traceback".into());
+        let q = r.to_static_prepared("literal");
+        assert!(matches!(q.message, Cow::Borrowed("literal")));
+        assert!(q.exc_text.is_none());
+        assert_eq!(
+            r.to_static_prepared("INFO literal\nTraceback").message,
+            "INFO literal\nTraceback"
+        );
     }
 
     #[test]

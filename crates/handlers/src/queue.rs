@@ -346,15 +346,7 @@ impl QueueHandler {
 
 /// Python's `QueueHandler.prepare`: the message becomes the formatted text.
 fn prepare(record: &LogRecord<'_>, text: &str) -> LogRecord<'static> {
-    let mut r = record.to_static();
-    if r.message != text {
-        r.message = text.to_owned().into();
-    }
-    r.exc_text = None;
-    r.stack_info = None;
-    r.error = None;
-    r.backtrace = None;
-    r
+    record.to_static_prepared(text)
 }
 
 impl Handler for QueueHandler {

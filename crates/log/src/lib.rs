@@ -133,7 +133,9 @@ impl Bridge {
 
     fn dispatch(&self, plan: &Plan, record: &log::Record<'_>, level: Level) {
         match record.args().as_str() {
-            Some(text) => self.dispatch_with(plan, record, level, text),
+            // A literal message: borrowed, and marked static so that a queue's copy of
+            // the record borrows it too.
+            Some(text) => self.dispatch_with(plan, record, level, text, true),
             None => {
                 // Render the message once, into this thread's buffer; a nested call
                 // (a Display impl that logs) gets a fresh String.
@@ -144,7 +146,7 @@ impl Bridge {
                     .unwrap_or_default();
                 buf.clear();
                 let _ = write!(buf, "{}", record.args());
-                self.dispatch_with(plan, record, level, &buf);
+                self.dispatch_with(plan, record, level, &buf, false);
                 if buf.capacity() <= 64 * 1024 {
                     let _ = MESSAGE.try_with(|m| {
                         if let Ok(mut slot) = m.try_borrow_mut() {
@@ -156,13 +158,35 @@ impl Bridge {
         }
     }
 
-    fn dispatch_with(&self, plan: &Plan, record: &log::Record<'_>, level: Level, message: &str) {
-        let mut r = LogRecord::new(plan.logger().name(), level, message);
-        if let Some(file) = record.file() {
-            r.pathname = Cow::Borrowed(file);
+    fn dispatch_with(
+        &self,
+        plan: &Plan,
+        record: &log::Record<'_>,
+        level: Level,
+        message: &str,
+        literal: bool,
+    ) {
+        let logger = plan.logger();
+        let mut r = LogRecord::new(logger.name(), level, message);
+        if let Some(name) = logger.static_name() {
+            r.set_static_name(name);
         }
-        r.lineno = record.line().unwrap_or(0);
-        r.module_path = record.module_path().map(Cow::Borrowed);
+        if literal {
+            if let Some(text) = record.args().as_str() {
+                r.set_static_message(text);
+            }
+        }
+        let line = record.line().unwrap_or(0);
+        match record.file_static() {
+            Some(file) => r.set_static_call_site(file, line, record.module_path_static()),
+            None => {
+                if let Some(file) = record.file() {
+                    r.pathname = Cow::Borrowed(file);
+                }
+                r.lineno = line;
+                r.module_path = record.module_path().map(Cow::Borrowed);
+            }
+        }
         let kvs = record.key_values();
         if kvs.count() > 0 {
             let mut c = kv::Collect {
