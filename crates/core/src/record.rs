@@ -92,10 +92,10 @@ struct Statics {
 
 /// `c` without a borrow: `s` itself when `c` still points at the static text `s`,
 /// else a copy.
-fn keep(c: &Cow<'_, str>, s: Option<&'static str>) -> Cow<'static, str> {
+fn keep(c: &str, s: Option<&'static str>) -> Cow<'static, str> {
     match s {
         Some(s) if std::ptr::eq(c.as_ptr(), s.as_ptr()) && c.len() == s.len() => Cow::Borrowed(s),
-        _ => Cow::Owned(String::from(&**c)),
+        _ => Cow::Owned(c.to_owned()),
     }
 }
 
