@@ -194,6 +194,9 @@ impl Runner {
         let Some(mut cmd) = self.command_with(peer, scenario, calls) else {
             return Err("not built".to_owned());
         };
+        if calls.is_some() {
+            cmd.args(["--reps", "1"]); // exactly `calls` records after the warm-up
+        }
         if let Some(d) = &self.opts.dir {
             cmd.args(["--dir", &d.to_string_lossy()]);
         }
@@ -649,7 +652,7 @@ fn goal_text(
     if instr {
         if s == "disabled" {
             if let Some(f) = fastest {
-                goals.push(format!("≤ fastest {}", mark(l <= f)));
+                goals.push(format!("≤ fastest {}", mark(l.round() <= f.round())));
             }
         }
         if matches!(s, "format" | "file") {
