@@ -206,6 +206,7 @@ impl Manager {
 
     /// The configuration epoch: it changes whenever anything a [`Plan`] depends on
     /// changes.
+    #[inline]
     pub fn epoch(&self) -> u64 {
         self.epoch.load(Ordering::Acquire)
     }
@@ -662,6 +663,7 @@ impl Plan {
     }
 
     /// The least severe level that passes (`u32::MAX` for a disabled logger).
+    #[inline]
     pub fn threshold(&self) -> u32 {
         self.threshold
     }

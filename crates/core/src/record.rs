@@ -104,6 +104,7 @@ const UNKNOWN_FUNCTION: &str = "(unknown function)";
 
 impl<'a> LogRecord<'a> {
     /// A record made now, on this thread, with no call site.
+    #[inline]
     pub fn new(
         name: impl Into<Cow<'a, str>>,
         level: Level,
@@ -142,12 +143,14 @@ impl<'a> LogRecord<'a> {
 
     /// Sets the logger name to a `'static` string, which copies of the record
     /// ([`to_static`](LogRecord::to_static)) then borrow instead of allocating.
+    #[inline]
     pub fn set_static_name(&mut self, name: &'static str) {
         self.name = Cow::Borrowed(name);
         self.statics.name = Some(name);
     }
 
     /// Sets the message to a `'static` string (a literal), borrowed by copies.
+    #[inline]
     pub fn set_static_message(&mut self, message: &'static str) {
         self.message = Cow::Borrowed(message);
         self.statics.message = Some(message);
@@ -155,6 +158,7 @@ impl<'a> LogRecord<'a> {
 
     /// Sets the call site from `'static` strings (`file!()`, `module_path!()`),
     /// borrowed by copies.
+    #[inline]
     pub fn set_static_call_site(
         &mut self,
         pathname: &'static str,
@@ -453,6 +457,20 @@ impl Request {
 
 /// Seconds since the Unix epoch, now.
 pub fn now() -> f64 {
+    // `clock_gettime` through the vDSO: ~30 instructions, where
+    // `SystemTime::now().duration_since(UNIX_EPOCH)` measured ~106 (callgrind, the
+    // side-by-side `info!` workload).
+    #[cfg(unix)]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec; CLOCK_REALTIME always exists.
+        if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) } == 0 {
+            return ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9;
+        }
+    }
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
