@@ -131,6 +131,7 @@ impl Bridge {
         plan
     }
 
+    #[inline(never)]
     fn dispatch(&self, plan: &Plan, record: &log::Record<'_>, level: Level) {
         match record.args().as_str() {
             // A literal message: borrowed, and marked static so that a queue's copy of
@@ -208,37 +209,15 @@ impl Bridge {
         r.request = logtree_core::current_request();
         plan.dispatch(&r);
     }
-}
 
-impl Bridge {
-    /// A record the cached threshold lets through, or a cache miss.
+    /// A cache miss (the first call for a target on this thread since the last
+    /// change to the tree).
+    #[cold]
     #[inline(never)]
-    fn log_enabled(&self, record: &log::Record<'_>) {
-        let level = level_of(record.level());
-        let target = record.target();
-        let is_static = record
-            .module_path_static()
-            .is_some_and(|m| std::ptr::eq(m, target));
-        let epoch = self.manager.epoch();
-        // The cache stays borrowed (shared) while the record is dispatched, so no
-        // reference count is touched; a handler that logs borrows it again, shared.
-        let done = CACHE
-            .try_with(|c| {
-                let Ok(c) = c.try_borrow() else { return false };
-                let Some(e) = c.get(&self.manager, epoch, target, is_static) else {
-                    return false;
-                };
-                if e.plan.is_enabled_for(level) {
-                    self.dispatch(&e.plan, record, level);
-                }
-                true
-            })
-            .unwrap_or(false);
-        if !done {
-            let plan = self.miss(target);
-            if plan.is_enabled_for(level) {
-                self.dispatch(&plan, record, level);
-            }
+    fn log_miss(&self, record: &log::Record<'_>, level: Level, target: &str) {
+        let plan = self.miss(target);
+        if plan.is_enabled_for(level) {
+            self.dispatch(&plan, record, level);
         }
     }
 }
@@ -274,23 +253,25 @@ impl log::Log for Bridge {
             .module_path_static()
             .is_some_and(|m| std::ptr::eq(m, target));
         let epoch = self.manager.epoch();
-        // The decision alone, kept small: a call the tree filters out returns here.
-        // (Dispatch inlined into this frame cost the filtered-out call ~50 instructions
-        // of prologue and spills; callgrind.)
-        let threshold = CACHE
+        // One look-up decides; the dispatch is out of line (`#[inline(never)]`), so
+        // this frame stays small for the calls the tree filters out (inlined, its
+        // spills cost those calls ~15 instructions; callgrind). The cache stays
+        // borrowed (shared) during dispatch, so no reference count is touched; a
+        // handler that logs borrows it again, shared.
+        let handled = CACHE
             .try_with(|c| {
-                c.try_borrow().ok().and_then(|c| {
-                    c.get(&self.manager, epoch, target, is_static)
-                        .map(|e| e.plan.threshold())
-                })
+                let Ok(c) = c.try_borrow() else { return false };
+                let Some(e) = c.get(&self.manager, epoch, target, is_static) else {
+                    return false;
+                };
+                if e.plan.is_enabled_for(level) {
+                    self.dispatch(&e.plan, record, level);
+                }
+                true
             })
-            .ok()
-            .flatten();
-        match threshold {
-            Some(t) if level.value() < t => {}
-            // Only `record` crosses the call: recomputing the rest there keeps this
-            // frame free of callee-saved registers.
-            _ => self.log_enabled(record),
+            .unwrap_or(false);
+        if !handled {
+            self.log_miss(record, level, target);
         }
     }
 
