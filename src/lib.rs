@@ -119,10 +119,11 @@ pub fn init_from_file_with(
 /// Applies a parsed configuration and installs the `log` bridge; returns the
 /// shutdown guard.
 pub fn init_with_config(config: &Config, registry: &Registry) -> Result<ShutdownGuard, InitError> {
+    // The bridge first: it names level 5 `TRACE`, which the configuration may use.
+    install()?;
     config
         .apply(logtree_core::global(), registry)
         .map_err(InitError::config)?;
-    install()?;
     Ok(ShutdownGuard::new())
 }
 

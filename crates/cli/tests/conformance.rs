@@ -26,10 +26,7 @@ use serde_json::Value;
 const PENDING: &[(&str, &str)] = &[];
 
 /// Cases where logtree deliberately differs from Python: (case, why).
-const DIFFERS: &[(&str, &str)] = &[(
-    "percent_levelname_padded_both_ways",
-    "level 5 is named TRACE (where log's trace! records land); Python has no name for 5 and shows 'Level 5'",
-)];
+const DIFFERS: &[(&str, &str)] = &[];
 
 /// What the one stderr line of a refused configuration must say, for the cases
 /// that expect a refusal: the key path and Python's words. A refusal for another

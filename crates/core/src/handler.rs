@@ -284,6 +284,25 @@ impl HandlerCell {
 
     pub(crate) fn handle_cached(&self, record: &LogRecord<'_>, cache: &mut TextCache) -> bool {
         let outcome = catch_unwind(AssertUnwindSafe(|| self.handle_inner(record, cache)));
+        if outcome.is_err() {
+            cache.key = None;
+        }
+        self.settle(outcome)
+    }
+
+    /// Emits `text`, already formatted for this cell on another thread or earlier,
+    /// without running the filters or the formatter; failures and panics are
+    /// reported as by [`handle`](HandlerCell::handle). For forwarders that format
+    /// where a record is made and write elsewhere (the queue handler's listener).
+    /// Returns whether the record was emitted.
+    pub fn emit_formatted(&self, record: &LogRecord<'_>, text: &str) -> bool {
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            self.handler.emit(record, text).map(|()| true)
+        }));
+        self.settle(outcome)
+    }
+
+    fn settle(&self, outcome: std::thread::Result<io::Result<bool>>) -> bool {
         match outcome {
             Ok(Ok(emitted)) => {
                 if emitted && self.failing.load(Ordering::Relaxed) {
@@ -296,7 +315,6 @@ impl HandlerCell {
                 false
             }
             Err(panic) => {
-                cache.key = None;
                 let what = panic_text(&*panic);
                 self.fail(&io::Error::other(format!("panicked: {what}")));
                 false
@@ -470,6 +488,39 @@ mod tests {
         assert!(cell.handle(&LogRecord::new("a", Level::INFO, "keep")));
         assert!(!cell.handle(&LogRecord::new("a", Level::INFO, "drop")));
         assert_eq!(*cap.0.lock(), vec!["keep"]);
+    }
+
+    #[test]
+    fn emit_formatted_skips_filters_and_formatter_and_reports_recovery() {
+        struct Flaky(Arc<Capture>);
+        impl Handler for Flaky {
+            fn emit(&self, _: &LogRecord<'_>, text: &str) -> io::Result<()> {
+                if text == "fail" {
+                    return Err(io::Error::other("disk on fire"));
+                }
+                self.0 .0.lock().push(text.to_owned());
+                Ok(())
+            }
+            fn as_any(&self) -> &dyn Any {
+                self
+            }
+        }
+        let cap = Arc::new(Capture::default());
+        let cell = HandlerCell::builder(Flaky(cap.clone()))
+            .name("f")
+            .filter(Arc::new(|_: &LogRecord<'_>| false))
+            .build();
+        let (_guard, lines) = report::capture_for_tests();
+        let r = LogRecord::new("a", Level::INFO, "the message");
+        assert!(!cell.handle(&r)); // the filter refuses it
+        assert!(cell.emit_formatted(&r, "already formatted"));
+        assert!(!cell.emit_formatted(&r, "fail"));
+        assert!(cell.emit_formatted(&r, "again"));
+        assert_eq!(*cap.0.lock(), ["already formatted", "again"]);
+        let lines = lines.lock().clone();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].contains("disk on fire"), "{lines:?}");
+        assert!(lines[1].contains("recovered"), "{lines:?}");
     }
 
     #[test]

@@ -5,9 +5,11 @@
 //! chooses. Names live in one process-wide table ([`add_level_name`]); a number
 //! without a name is shown as `Level N`, exactly as `logging.getLevelName` does.
 //!
-//! `log::Level::Trace` has no Python counterpart. It maps to [`Level::TRACE`] (5),
-//! registered under the name `TRACE`, so that `trace!` records sort below DEBUG and
-//! a logger at DEBUG drops them.
+//! `log::Level::Trace` has no Python counterpart. It maps to [`Level::TRACE`] (5), so
+//! that `trace!` records sort below DEBUG and a logger at DEBUG drops them. Like
+//! Python, the core gives 5 no name (`Level 5`); installing the `log` bridge names
+//! it `TRACE`, as a Python program calling `logging.addLevelName(5, "TRACE")` at
+//! startup would.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -30,7 +32,8 @@ pub struct Level(u32);
 impl Level {
     /// `NOTSET` (0): on a logger, "inherit from my parent"; on a handler, "everything".
     pub const NOTSET: Level = Level(0);
-    /// `TRACE` (5): where `log::Level::Trace` records land. Not a Python level.
+    /// 5: where `log::Level::Trace` records land. Not a Python level: named `TRACE`
+    /// once the `log` bridge is installed.
     pub const TRACE: Level = Level(5);
     /// `DEBUG` (10).
     pub const DEBUG: Level = Level(10);
@@ -73,7 +76,6 @@ impl Level {
     fn standard_name(self) -> Option<&'static str> {
         Some(match self.0 {
             0 => "NOTSET",
-            5 => "TRACE",
             10 => "DEBUG",
             20 => "INFO",
             30 => "WARNING",
@@ -123,7 +125,6 @@ static NAMES: LazyLock<RwLock<Names>> = LazyLock::new(|| {
     let mut by_name = HashMap::new();
     for (v, n) in [
         (0, "NOTSET"),
-        (5, "TRACE"),
         (10, "DEBUG"),
         (20, "INFO"),
         (30, "WARNING"),
@@ -170,6 +171,11 @@ mod tests {
         assert_eq!(Level::from_name("info"), None);
         assert_eq!(Level::from_name("20"), None);
         assert_eq!(Level::new(33).name(), "Level 33");
+        assert_eq!(
+            Level::from_name("TRACE"),
+            None,
+            "named only by the log bridge"
+        );
         // The aliases are never shown.
         assert_eq!(Level::WARNING.name(), "WARNING");
     }

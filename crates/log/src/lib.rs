@@ -325,6 +325,7 @@ pub fn install() -> Result<(), InstallError> {
         Bridge::new(logtree_core::global().clone())
     });
     if fresh {
+        logtree_core::add_level_name(Level::TRACE, "TRACE");
         if log::set_logger(bridge).is_err() {
             return Err(InstallError { _private: () });
         }

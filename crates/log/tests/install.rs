@@ -29,6 +29,8 @@ fn install_keeps_max_level_exact_and_routes_records() {
     logtree_log::install().expect("first install");
     logtree_log::install().expect("second install is harmless");
     assert!(logtree_log::is_installed());
+    assert_eq!(Level::TRACE.name(), "TRACE");
+    assert_eq!(Level::from_name("TRACE"), Some(Level::TRACE));
 
     // Root defaults to WARNING: info! never reaches us.
     assert_eq!(log::max_level(), log::LevelFilter::Warn);
