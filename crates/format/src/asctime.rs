@@ -3,17 +3,18 @@
 //! Python formats the time from scratch for every record: `time.strftime` of the
 //! broken-down time, then, with no `datefmt`, `default_msec_format % (s, msecs)`.
 //! Everything but the milliseconds depends only on the whole second, and records
-//! come in bursts within a second, so the text for the last few seconds seen is
-//! kept per thread (a small table keyed by formatter and second; no lock, no
-//! atomic): a record in the same second as an earlier one costs a table probe, a
-//! copy and three digits.
+//! come in bursts within a second, so the text of a second is kept per thread
+//! ([`time_cache`](crate::time_cache)); with the default `default_msec_format`
+//! (`%s,%03d`, or any `%s<separator>%03d`) the kept text ends with the separator
+//! and a record in a cached second costs a probe, a copy and three digits.
 
-use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::clock::{broken_down, floor_seconds};
 use crate::printf::{self, Args, Conv, End, Item, Num};
+use crate::stamp::Stamp;
 use crate::strftime::strftime;
+use crate::time_cache;
 use crate::value::{msecs, Val};
 
 /// Python's `Formatter.default_time_format`.
@@ -21,25 +22,28 @@ pub const DEFAULT_TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 /// Python's `Formatter.default_msec_format`.
 pub const DEFAULT_MSEC_FORMAT: &str = "%s,%03d";
 
-/// How `default_msec_format` is applied.
+/// What follows the `time.strftime` text.
 #[derive(Clone, Debug)]
-enum Msec {
-    /// `default_msec_format` is empty (Python's `None`): no milliseconds.
+enum Tail {
+    /// Nothing: a `datefmt` is given, or `default_msec_format` is empty (Python's
+    /// `None`).
     None,
-    /// `%s<sep>%03d`: the text, a separator, three digits.
-    Fast(Box<str>),
-    /// Any other `%` format, applied to `(text, msecs)`.
+    /// `default_msec_format` is `%s<sep>%03d`: the separator (kept with the cached
+    /// text), then three digits.
+    Ms3(Box<str>),
+    /// Any other `default_msec_format`, applied to `(text, msecs)`.
     General(Vec<Item>),
 }
 
 /// A formatter's time settings, compiled.
 #[derive(Clone, Debug)]
 pub(crate) struct TimeFormat {
+    /// The key of this formatter's texts in the per-thread cache; 0: not cached.
     id: u64,
     datefmt: Option<String>,
     utc: bool,
     default_time_format: String,
-    msec: Msec,
+    tail: Tail,
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -51,84 +55,104 @@ impl TimeFormat {
         default_time_format: &str,
         default_msec_format: &str,
     ) -> TimeFormat {
-        let msec = if default_msec_format.is_empty() {
-            Msec::None
+        let datefmt = datefmt.filter(|d| !d.is_empty()).map(str::to_owned);
+        let tail = if datefmt.is_some() || default_msec_format.is_empty() {
+            Tail::None
         } else {
             let items = printf::parse(default_msec_format);
             match fast_msec(&items) {
-                Some(sep) => Msec::Fast(sep),
-                None => Msec::General(items),
+                Some(sep) => Tail::Ms3(sep),
+                None => Tail::General(items),
             }
         };
         TimeFormat {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            datefmt: datefmt.filter(|d| !d.is_empty()).map(str::to_owned),
+            datefmt,
             utc,
             default_time_format: default_time_format.to_owned(),
-            msec,
+            tail,
         }
     }
 
-    /// Appends `formatTime(record)` for a record created at `created`.
-    pub(crate) fn write(&self, created: f64, out: &mut String) -> Result<(), String> {
-        let secs = floor_seconds(created)?;
-        let start = out.len();
-        CACHE.with(|cache| match cache.try_borrow_mut() {
-            Ok(mut cache) => {
-                if let Some(text) = cache.get(self.id, secs) {
-                    out.push_str(text);
-                    return Ok(());
-                }
-                // Refill this formatter's slot, reusing its buffer.
-                let slot = cache.slot(self.id);
-                slot.0 = 0;
-                slot.2.clear();
-                self.strftime(secs, &mut slot.2)?;
-                slot.0 = self.id;
-                slot.1 = secs;
-                out.push_str(&slot.2);
-                Ok(())
-            }
-            Err(_) => self.strftime(secs, out),
-        })?;
-        if self.datefmt.is_some() {
-            return Ok(());
-        }
-        match &self.msec {
-            Msec::None => Ok(()),
-            Msec::Fast(sep) => {
-                let ms = msecs(created);
-                if (0.0..1000.0).contains(&ms) {
-                    let ms = ms as u32;
-                    if let [b] = sep.as_bytes() {
-                        out.push(char::from(*b));
-                    } else {
-                        out.push_str(sep);
-                    }
-                    push_u64_padded3(out, ms);
-                    Ok(())
-                } else {
-                    let items = printf::parse(&format!("%s{sep}%03d"));
-                    self.general(&items, start, created, out)
-                }
-            }
-            Msec::General(items) => self.general(items, start, created, out),
+    /// A time format used once: its text is not kept (it would only push the
+    /// texts of long-lived formatters out of the cache).
+    fn once(
+        datefmt: Option<&str>,
+        utc: bool,
+        default_time_format: &str,
+        default_msec_format: &str,
+    ) -> TimeFormat {
+        TimeFormat {
+            id: 0,
+            ..TimeFormat::new(datefmt, utc, default_time_format, default_msec_format)
         }
     }
 
-    fn general(
+    /// Appends `formatTime(record)` for a record created at `created`, whose
+    /// [`Stamp`] is `stamp`. On error, what was appended is unspecified.
+    #[inline]
+    pub(crate) fn write(
         &self,
-        items: &[Item],
-        start: usize,
         created: f64,
+        stamp: Option<Stamp>,
         out: &mut String,
     ) -> Result<(), String> {
-        let text = out.split_off(start);
-        let args = [Val::Str(text.into()), Val::Float(msecs(created))];
-        printf::run(items, &Args::Tuple(&args), out).map_err(|e| match e {
-            printf::RunError::Missing(k) => k,
-            printf::RunError::Other(m) => m,
-        })
+        match (stamp, &self.tail) {
+            (Some(s), Tail::None) => self.second(s.secs, out),
+            (Some(s), Tail::Ms3(_)) => {
+                self.second(s.secs, out)?;
+                push_padded3(out, s.ms);
+                Ok(())
+            }
+            _ => self.write_general(created, out),
+        }
+    }
+
+    /// [`write`](Self::write) following Python's arithmetic literally, for any
+    /// `created` and any `default_msec_format`.
+    #[cold]
+    fn write_general(&self, created: f64, out: &mut String) -> Result<(), String> {
+        let secs = floor_seconds(created)?;
+        let start = out.len();
+        self.second(secs, out)?;
+        match &self.tail {
+            Tail::None => Ok(()),
+            Tail::Ms3(_) => {
+                // The separator is there: `%03d` of the milliseconds follows.
+                let ms = msecs(created);
+                if (0.0..1000.0).contains(&ms) {
+                    push_padded3(out, ms as u32);
+                    Ok(())
+                } else {
+                    let items = printf::parse("%03d");
+                    run(&items, &[Val::Float(ms)], out)
+                }
+            }
+            Tail::General(items) => {
+                let text = out.split_off(start);
+                run(
+                    items,
+                    &[Val::Str(text.into()), Val::Float(msecs(created))],
+                    out,
+                )
+            }
+        }
+    }
+
+    /// Appends the text of second `secs` (with the separator, for [`Tail::Ms3`]).
+    #[inline]
+    fn second(&self, secs: i64, out: &mut String) -> Result<(), String> {
+        let fill = |s: &mut String| {
+            self.strftime(secs, s)?;
+            if let Tail::Ms3(sep) = &self.tail {
+                s.push_str(sep);
+            }
+            Ok(())
+        };
+        if self.id == 0 {
+            return fill(out);
+        }
+        time_cache::append(self.id, secs, out, fill)
     }
 
     fn strftime(&self, secs: i64, out: &mut String) -> Result<(), String> {
@@ -142,10 +166,24 @@ impl TimeFormat {
     }
 }
 
-fn push_u64_padded3(out: &mut String, ms: u32) {
-    out.push(char::from(b'0' + (ms / 100) as u8));
-    out.push(char::from(b'0' + (ms / 10 % 10) as u8));
-    out.push(char::from(b'0' + (ms % 10) as u8));
+fn run(items: &[Item], args: &[Val<'_>], out: &mut String) -> Result<(), String> {
+    printf::run(items, &Args::Tuple(args), out).map_err(|e| match e {
+        printf::RunError::Missing(k) => k,
+        printf::RunError::Other(m) => m,
+    })
+}
+
+/// Three digits of `ms` (below 1000).
+#[inline]
+pub(crate) fn push_padded3(out: &mut String, ms: u32) {
+    let digits = [
+        b'0' + (ms / 100 % 10) as u8,
+        b'0' + (ms / 10 % 10) as u8,
+        b'0' + (ms % 10) as u8,
+    ];
+    for d in digits {
+        out.push(char::from(d));
+    }
 }
 
 /// `%s<literal>%03d` with no other conversions: the separator.
@@ -159,60 +197,12 @@ fn fast_msec(items: &[Item]) -> Option<Box<str>> {
     };
     match items {
         [Item::Conv(a), Item::Literal(sep), Item::Conv(b)]
-            if plain(a, 's', 0, Num::None) && plain(b, 'd', 16, Num::Value(3)) =>
+            if plain(a, 's', 0, Num::None) && plain(b, 'd', printf::F_ZERO, Num::Value(3)) =>
         {
             Some(sep.clone())
         }
         _ => None,
     }
-}
-
-/// The per-thread table of recently formatted seconds.
-struct Cache {
-    entries: [(u64, i64, String); 4],
-    next: usize,
-    /// The entry that answered last: tried first.
-    last: usize,
-}
-
-impl Cache {
-    fn get(&mut self, id: u64, secs: i64) -> Option<&str> {
-        let last = &self.entries[self.last];
-        if last.0 == id && last.1 == secs {
-            return Some(&self.entries[self.last].2);
-        }
-        let i = self
-            .entries
-            .iter()
-            .position(|(i, s, _)| *i == id && *s == secs)?;
-        self.last = i;
-        Some(&self.entries[i].2)
-    }
-
-    /// The entry to (re)fill for formatter `id`: its own if it has one, so that
-    /// one formatter does not evict the others as its seconds go by.
-    fn slot(&mut self, id: u64) -> &mut (u64, i64, String) {
-        let slot = match self.entries.iter().position(|(i, _, _)| *i == id) {
-            Some(p) => p,
-            None => {
-                let p = self.next;
-                self.next = (self.next + 1) % self.entries.len();
-                p
-            }
-        };
-        self.last = slot;
-        &mut self.entries[slot]
-    }
-}
-
-thread_local! {
-    static CACHE: RefCell<Cache> = const {
-        RefCell::new(Cache {
-            entries: [(0, 0, String::new()), (0, 0, String::new()), (0, 0, String::new()), (0, 0, String::new())],
-            next: 0,
-            last: 0,
-        })
-    };
 }
 
 /// Python's `Formatter.formatTime` for a record created at `created` (seconds
@@ -269,8 +259,8 @@ pub fn try_format_time(
     out: &mut String,
 ) -> Result<(), logtree_core::FormatError> {
     let start = out.len();
-    let tf = TimeFormat::new(datefmt, utc, default_time_format, default_msec_format);
-    tf.write(created, out).map_err(|e| {
+    let tf = TimeFormat::once(datefmt, utc, default_time_format, default_msec_format);
+    tf.write(created, Stamp::of(created), out).map_err(|e| {
         out.truncate(start);
         logtree_core::FormatError::new(e)
     })
@@ -332,6 +322,19 @@ mod tests {
             t(-0.5, None, DEFAULT_TIME_FORMAT, DEFAULT_MSEC_FORMAT),
             "1969-12-31 23:59:59,-500"
         );
+        // Python: ('%s%%%03d' % ('...', -500.0)); the separator is a literal `%`.
+        assert_eq!(
+            t(-0.5, None, DEFAULT_TIME_FORMAT, "%s%%%03d"),
+            "1969-12-31 23:59:59%-500"
+        );
+        assert_eq!(
+            t(1_700_000_000.062_5, None, DEFAULT_TIME_FORMAT, "%s%%%03d"),
+            "2023-11-14 22:13:20%062"
+        );
+        assert_eq!(
+            t(f64::NAN, None, DEFAULT_TIME_FORMAT, DEFAULT_MSEC_FORMAT),
+            ""
+        );
     }
 
     #[test]
@@ -340,9 +343,9 @@ mod tests {
         let b = TimeFormat::new(Some("%H"), true, DEFAULT_TIME_FORMAT, DEFAULT_MSEC_FORMAT);
         let mut s = String::new();
         for created in [1_700_000_000.125, 1_700_000_000.5, 1_700_000_001.0] {
-            a.write(created, &mut s).unwrap();
+            a.write(created, Stamp::of(created), &mut s).unwrap();
             s.push('|');
-            b.write(created, &mut s).unwrap();
+            b.write(created, Stamp::of(created), &mut s).unwrap();
             s.push('|');
         }
         assert_eq!(

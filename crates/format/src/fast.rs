@@ -1,29 +1,44 @@
-//! The formatting plan: a compiled format as a flat list of steps, with the
-//! common fields written straight from the record.
+//! The formatting plan: a compiled format as a flat list of steps, the common
+//! fields written straight from the record.
 //!
 //! Most real formats are a handful of standard attributes with at most a width
-//! (`%(asctime)s %(levelname)-8s %(name)s: %(message)s`). For those, going through
-//! the general machinery (look a value up, wrap it as a Python value, apply an
-//! empty format spec) costs more than the copying itself. The plan turns such
-//! fields into steps that copy from the record directly, and keeps every other
-//! field as a step that runs the style's general code for that field alone, so
-//! behaviour is identical; `asctime` is written from the per-thread cache
-//! straight into the output.
+//! (`%(asctime)s.%(msecs)03d %(levelname)-8s %(name)s: %(message)s`, or
+//! `{asctime} {levelname:<8} {name}: {message}`). Going through the general
+//! machinery for those (look the value up, wrap it as a Python value, apply a
+//! format spec) costs more than the copying itself. At build time, every field
+//! whose output can be written directly becomes its own step (one per record
+//! attribute, so running it is one jump and a copy), and every other field
+//! becomes a step that runs the style's general code for that field alone, so
+//! behaviour is the same: a fast step is only chosen where its output is
+//! byte-identical to the general path, and falls back to it for the values it
+//! does not cover (`msecs` of a time before 1970, for one).
 //!
-//! Measured with callgrind (release build, 100,000 records, a 41-byte message,
-//! the second cached): `{asctime} {levelname} {name} {message}` took about 1,340
-//! instructions per record through the general path and 815 through the plan
-//! (the same for the `%` and `$` spellings), of which about 310 are `asctime`;
-//! `%(levelname)s %(name)s %(message)s` takes about 430.
+//! The record's time is split once per record ([`Stamp`]), for `asctime` and
+//! `msecs` both; `asctime` is written from the per-thread cache straight into
+//! the output.
+//!
+//! Measured with callgrind (release build, `examples/format_cost.rs`: the
+//! comparison workload's record, 100,000 records in one second), instructions
+//! per record, before this design -> after:
+//!
+//! | format | before | after |
+//! | --- | --- | --- |
+//! | `%(asctime)s.%(msecs)03d %(levelname)s %(name)s %(message)s` (datefmt) | 812 | 516 |
+//! | `{asctime}.{msecs:03.0f} {levelname} {name} {message}` (datefmt) | 4,736 | 516 |
+//! | `${asctime} ${levelname} ${name} ${message}` | 810 | 490 |
+//! | `%(asctime)s %(levelname)s %(name)s %(message)s` | 810 | 490 |
+//! | `%(levelname)s:%(name)s:%(message)s` | 425 | 306 |
 
 use std::borrow::Cow;
 
 use logtree_core::LogRecord;
 
+use crate::asctime::{push_padded3, TimeFormat};
 use crate::brace::{self, BField, First, Seg, SpecSrc};
 use crate::dollar;
 use crate::printf::{self, End, Item, Num};
-use crate::spec::pad_text;
+use crate::spec::{pad_text, MAX_WIDTH};
+use crate::stamp::Stamp;
 use crate::value::{push_u64, Field, Scope};
 
 /// A string attribute read straight from the record.
@@ -49,17 +64,95 @@ pub(crate) enum IntField {
     Thread,
 }
 
-/// One step of a plan.
-#[derive(Clone, Debug)]
-pub(crate) enum Step {
-    Literal(Box<str>),
-    Str(StrField),
-    /// A string attribute padded to a width; the char is `<`, `>` or `^`.
-    Padded(StrField, usize, char),
-    Int(IntField),
+/// Padding of a field: a width, an alignment (`<`, `>` or `^`) and a fill.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Pad {
+    width: usize,
+    align: char,
+    fill: char,
+}
+
+/// One step of a plan: a field, then the literal text up to the next field.
+///
+/// Literal text rides on the field before it rather than being a step of its
+/// own, which halves the dispatches of a typical format (callgrind: 8 to 11
+/// instructions per dispatch).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Step {
+    op: Op,
+    then: Lit,
+}
+
+/// Literal text.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Lit {
+    None,
+    /// One ASCII character: a separator, usually.
+    Ascii(u8),
+    Text(Box<str>),
+}
+
+impl Lit {
+    fn new(s: &str) -> Lit {
+        match s.as_bytes() {
+            [] => Lit::None,
+            [b] if b.is_ascii() => Lit::Ascii(*b),
+            _ => Lit::Text(s.into()),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            Lit::None => "",
+            // An ASCII byte is a `str` of its own.
+            Lit::Ascii(b) => std::str::from_utf8(std::slice::from_ref(b)).unwrap_or(""),
+            Lit::Text(s) => s,
+        }
+    }
+
+    #[inline]
+    fn write(&self, out: &mut String) {
+        match self {
+            Lit::None => {}
+            // The mask tells the compiler what `Lit::new` made sure of: the byte
+            // is ASCII, so no UTF-8 encoding is needed (callgrind: 16 -> 6
+            // instructions per separator).
+            Lit::Ascii(b) => out.push(char::from(b & 0x7f)),
+            Lit::Text(s) => out.push_str(s),
+        }
+    }
+}
+
+/// What a step writes before its literal text.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Op {
+    /// Nothing: the literal text at the start of a format.
+    Nothing,
+    Name,
+    Message,
+    LevelName,
+    PathName,
+    FileName,
+    Module,
+    FuncName,
+    ProcessName,
+    ThreadName,
+    LevelNo,
+    LineNo,
+    Process,
+    Thread,
+    PaddedStr(StrField, Pad),
+    PaddedInt(IntField, Pad),
     Asctime,
-    /// `%(msecs)03d`.
-    Msecs03,
+    /// `msecs` as three digits (`%(msecs)03d`, `{msecs:03.0f}`); the general
+    /// step it stands for runs when the record has no [`Stamp`].
+    Msecs3(Box<General>),
+    General(General),
+}
+
+/// A step run by the style's general code.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum General {
     /// Any attribute, written with `str()`.
     Value(Field),
     /// A `%` conversion with a key, run on its own.
@@ -68,6 +161,14 @@ pub(crate) enum Step {
     Brace(Box<BField>),
     /// A failure every record meets at this point.
     Fail(Box<str>),
+}
+
+/// A compiled format.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Plan {
+    steps: Vec<Step>,
+    /// Whether a step uses the record's [`Stamp`].
+    timed: bool,
 }
 
 fn str_field(f: &Field) -> Option<StrField> {
@@ -95,150 +196,298 @@ fn int_field(f: &Field) -> Option<IntField> {
     })
 }
 
-/// A plain `str()` of a field.
-fn plain(f: &Field) -> Step {
-    if let Some(s) = str_field(f) {
-        Step::Str(s)
-    } else if let Some(i) = int_field(f) {
-        Step::Int(i)
-    } else if *f == Field::Asctime {
-        Step::Asctime
-    } else {
-        Step::Value(f.clone())
+/// `str()` of a field.
+fn plain(f: &Field) -> Op {
+    match f {
+        Field::Name => Op::Name,
+        Field::Message | Field::Msg => Op::Message,
+        Field::LevelName => Op::LevelName,
+        Field::PathName => Op::PathName,
+        Field::FileName => Op::FileName,
+        Field::Module => Op::Module,
+        Field::FuncName => Op::FuncName,
+        Field::ProcessName => Op::ProcessName,
+        Field::ThreadName => Op::ThreadName,
+        Field::LevelNo => Op::LevelNo,
+        Field::LineNo => Op::LineNo,
+        Field::Process => Op::Process,
+        Field::Thread => Op::Thread,
+        Field::Asctime => Op::Asctime,
+        other => Op::General(General::Value(other.clone())),
+    }
+}
+
+/// An integer field, padded if `width` says so.
+fn int_step(f: IntField, width: Option<usize>, align: char, fill: char) -> Op {
+    match width {
+        Some(width) if width > 0 => Op::PaddedInt(f, Pad { width, align, fill }),
+        _ => plain(&match f {
+            IntField::LevelNo => Field::LevelNo,
+            IntField::LineNo => Field::LineNo,
+            IntField::Process => Field::Process,
+            IntField::Thread => Field::Thread,
+        }),
     }
 }
 
 fn push_literal(steps: &mut Vec<Step>, s: &str) {
-    if let Some(Step::Literal(prev)) = steps.last_mut() {
-        let mut joined = String::with_capacity(prev.len() + s.len());
-        joined.push_str(prev);
-        joined.push_str(s);
-        *prev = joined.into();
-    } else {
-        steps.push(Step::Literal(s.into()));
+    match steps.last_mut() {
+        Some(last) => {
+            let joined = format!("{}{s}", last.then.as_str());
+            last.then = Lit::new(&joined);
+        }
+        None => steps.push(Step {
+            op: Op::Nothing,
+            then: Lit::new(s),
+        }),
     }
 }
 
-/// The plan for a `%` format, if every conversion has a key and parses (then
-/// conversions are independent of each other, as Python's argument cursor is
-/// reset by every key).
-pub(crate) fn percent_plan(items: &[Item]) -> Option<Vec<Step>> {
-    let mut steps = Vec::new();
-    for item in items {
-        match item {
-            Item::Literal(s) => push_literal(&mut steps, s),
-            Item::KeyError => return None,
-            Item::Conv(c) => {
-                let key = c.key.as_ref()?;
-                let End::Convert(ty, _) = c.end else {
-                    return None;
-                };
-                let simple = c.precision == Num::None && c.width == Num::None && c.flags == 0;
-                let step = match (ty, key) {
-                    ('s', f) if simple => plain(f),
-                    ('d' | 'i' | 'u', f) if simple && int_field(f).is_some() => plain(f),
-                    ('d', Field::Msecs)
-                        if c.flags == printf::F_ZERO
-                            && c.width == Num::Value(3)
-                            && c.precision == Num::None =>
-                    {
-                        Step::Msecs03
+fn push_op(steps: &mut Vec<Step>, op: Op) {
+    steps.push(Step {
+        op,
+        then: Lit::None,
+    });
+}
+
+impl Plan {
+    fn new(steps: Vec<Step>) -> Plan {
+        let timed = steps
+            .iter()
+            .any(|s| matches!(s.op, Op::Asctime | Op::Msecs3(_)));
+        Plan { steps, timed }
+    }
+
+    /// The plan for a `%` format, if every conversion has a key and parses (then
+    /// conversions are independent of each other, as Python's argument cursor is
+    /// reset by every key). `fast` false keeps every field on the general path.
+    pub(crate) fn percent(items: &[Item], fast: bool) -> Option<Plan> {
+        let mut steps = Vec::new();
+        for item in items {
+            match item {
+                Item::Literal(s) => push_literal(&mut steps, s),
+                Item::KeyError => return None,
+                Item::Conv(c) => {
+                    let key = c.key.as_ref()?;
+                    let End::Convert(ty, _) = c.end else {
+                        return None;
+                    };
+                    let general = || General::Percent(vec![Item::Conv(c.clone())]);
+                    if !fast {
+                        push_op(&mut steps, Op::General(general()));
+                        continue;
                     }
-                    ('s', f)
-                        if c.precision == Num::None
-                            && (c.flags & !printf::F_LJUST) == 0
-                            && str_field(f).is_some() =>
-                    {
-                        match (c.width, str_field(f)) {
-                            (Num::Value(w), Some(sf)) if w <= crate::spec::MAX_WIDTH => {
-                                Step::Padded(
-                                    sf,
-                                    w,
-                                    if c.flags & printf::F_LJUST != 0 {
-                                        '<'
-                                    } else {
-                                        '>'
-                                    },
-                                )
+                    let ljust = c.flags & printf::F_LJUST != 0;
+                    let align = if ljust { '<' } else { '>' };
+                    let width = match c.width {
+                        Num::None => None,
+                        Num::Value(w) if w <= MAX_WIDTH => Some(w),
+                        _ => {
+                            push_op(&mut steps, Op::General(general()));
+                            continue;
+                        }
+                    };
+                    let only = |allowed: u8| c.flags & !allowed == 0;
+                    let step = match (ty, key) {
+                        _ if c.precision != Num::None => match (ty, key) {
+                            ('f' | 'F', Field::Msecs)
+                                if c.precision == Num::Value(0)
+                                    && c.flags == printf::F_ZERO
+                                    && width == Some(3) =>
+                            {
+                                Op::Msecs3(Box::new(general()))
                             }
-                            _ => Step::Percent(vec![Item::Conv(c.clone())]),
+                            _ => Op::General(general()),
+                        },
+                        ('d', Field::Msecs) if c.flags == printf::F_ZERO && width == Some(3) => {
+                            Op::Msecs3(Box::new(general()))
                         }
-                    }
-                    _ => Step::Percent(vec![Item::Conv(c.clone())]),
-                };
-                steps.push(step);
+                        ('s', f) if width.is_none() && c.flags == 0 => plain(f),
+                        ('s', f) if only(printf::F_LJUST) => match (str_field(f), int_field(f)) {
+                            (Some(sf), _) => Op::PaddedStr(
+                                sf,
+                                Pad {
+                                    width: width.unwrap_or(0),
+                                    align,
+                                    fill: ' ',
+                                },
+                            ),
+                            (_, Some(i)) => int_step(i, width, align, ' '),
+                            _ => Op::General(general()),
+                        },
+                        ('d' | 'i' | 'u', f) if only(printf::F_LJUST | printf::F_ZERO) => {
+                            match int_field(f) {
+                                // `-` wins over `0`.
+                                Some(i) if ljust => int_step(i, width, '<', ' '),
+                                Some(i) if c.flags & printf::F_ZERO != 0 => {
+                                    int_step(i, width, '>', '0')
+                                }
+                                Some(i) => int_step(i, width, '>', ' '),
+                                None => Op::General(general()),
+                            }
+                        }
+                        _ => Op::General(general()),
+                    };
+                    push_op(&mut steps, step);
+                }
             }
         }
+        Some(Plan::new(steps))
     }
-    Some(steps)
-}
 
-/// The plan for a `{` format.
-pub(crate) fn brace_plan(segs: &[Seg]) -> Vec<Step> {
-    let mut steps = Vec::new();
-    for seg in segs {
-        match seg {
-            Seg::Literal(s) => push_literal(&mut steps, s),
-            Seg::Error(e) => steps.push(Step::Fail((*e).into())),
-            Seg::Field(b) => {
-                let step = match (&b.first, b.rest.is_empty(), b.conversion, &b.spec) {
-                    (First::Named(f), true, None, SpecSrc::Static(spec)) if spec.is_empty() => {
-                        plain(f)
-                    }
-                    (First::Named(f), true, None, SpecSrc::Static(spec)) => {
-                        match (str_field(f), spec.plain_string_padding()) {
-                            (Some(sf), Some((w, align))) => Step::Padded(sf, w, align),
-                            _ => Step::Brace(b.clone()),
-                        }
-                    }
-                    _ => Step::Brace(b.clone()),
-                };
-                steps.push(step);
+    /// The plan for a `{` format. `fast` false keeps every field on the general
+    /// path.
+    pub(crate) fn brace(segs: &[Seg], fast: bool) -> Plan {
+        let mut steps = Vec::new();
+        for seg in segs {
+            match seg {
+                Seg::Literal(s) => push_literal(&mut steps, s),
+                Seg::Error(e) => push_op(&mut steps, Op::General(General::Fail((*e).into()))),
+                Seg::Field(b) => push_op(
+                    &mut steps,
+                    if fast {
+                        brace_op(b)
+                    } else {
+                        Op::General(General::Brace(b.clone()))
+                    },
+                ),
             }
         }
+        Plan::new(steps)
     }
-    steps
-}
 
-/// The plan for a `$` format.
-pub(crate) fn dollar_plan(segs: &[dollar::Seg]) -> Vec<Step> {
-    let mut steps = Vec::new();
-    for seg in segs {
-        match seg {
-            dollar::Seg::Literal(s) => push_literal(&mut steps, s),
-            dollar::Seg::Field(f) => steps.push(plain(f)),
-            dollar::Seg::Invalid(m) => steps.push(Step::Fail(m.clone())),
+    /// The plan for a `$` format.
+    pub(crate) fn dollar(segs: &[dollar::Seg]) -> Plan {
+        let mut steps = Vec::new();
+        for seg in segs {
+            match seg {
+                dollar::Seg::Literal(s) => push_literal(&mut steps, s),
+                dollar::Seg::Field(f) => push_op(&mut steps, plain(f)),
+                dollar::Seg::Invalid(m) => {
+                    push_op(&mut steps, Op::General(General::Fail(m.clone())))
+                }
+            }
         }
+        Plan::new(steps)
     }
-    steps
-}
 
-/// Whether running `steps` may look `asctime` up through a [`Scope`] (rather
-/// than writing it directly).
-pub(crate) fn looks_up_asctime(steps: &[Step]) -> bool {
-    steps.iter().any(|s| match s {
-        Step::Percent(_) | Step::Value(_) => true,
-        Step::Brace(b) => {
-            let mut uses = false;
-            brace::for_each_field(&[Seg::Field(b.clone())], &mut |f| {
-                uses |= *f == Field::Asctime
-            });
-            uses
-        }
-        _ => false,
-    })
-}
-
-/// Replaces direct `asctime` steps by lookups, for a format Python's `usesTime`
-/// does not recognise (then `asctime` is only what `defaults` may hold).
-pub(crate) fn without_time(steps: Vec<Step>) -> Vec<Step> {
-    steps
-        .into_iter()
-        .map(|s| match s {
-            Step::Asctime => Step::Value(Field::Asctime),
-            other => other,
+    /// Whether running the plan may look `asctime` up through a [`Scope`]
+    /// (rather than writing it directly): then it has to be formatted first.
+    pub(crate) fn looks_up_asctime(&self) -> bool {
+        self.steps.iter().any(|s| match &s.op {
+            Op::General(General::Percent(_) | General::Value(_)) => true,
+            Op::General(General::Brace(b)) => {
+                let mut uses = false;
+                brace::for_each_field(&[Seg::Field(b.clone())], &mut |f| {
+                    uses |= *f == Field::Asctime
+                });
+                uses
+            }
+            _ => false,
         })
-        .collect()
+    }
+
+    /// The plan with direct `asctime` steps turned into lookups, for a format
+    /// Python's `usesTime` does not recognise (then `asctime` is only what
+    /// `defaults` may hold).
+    pub(crate) fn without_time(self) -> Plan {
+        Plan::new(
+            self.steps
+                .into_iter()
+                .map(|s| match s.op {
+                    Op::Asctime => Step {
+                        op: Op::General(General::Value(Field::Asctime)),
+                        then: s.then,
+                    },
+                    _ => s,
+                })
+                .collect(),
+        )
+    }
+
+    /// Runs the plan.
+    pub(crate) fn run(
+        &self,
+        record: &LogRecord<'_>,
+        ctx: &Ctx<'_>,
+        out: &mut String,
+    ) -> Result<(), StepError> {
+        let stamp = if self.timed {
+            Stamp::of(record.created)
+        } else {
+            None
+        };
+        for step in &self.steps {
+            match &step.op {
+                Op::Nothing => {}
+                Op::Name => out.push_str(&record.name),
+                Op::Message => out.push_str(&record.message),
+                Op::LevelName => out.push_str(&record.level.name()),
+                Op::PathName => out.push_str(&record.pathname),
+                Op::FileName => out.push_str(record.filename()),
+                Op::Module => out.push_str(record.module()),
+                Op::FuncName => out.push_str(&record.func_name),
+                Op::ProcessName => out.push_str(&record.process_name),
+                Op::ThreadName => out.push_str(&record.thread_name()),
+                Op::LevelNo => push_u64(out, record.levelno().into()),
+                Op::LineNo => push_u64(out, record.lineno.into()),
+                Op::Process => push_u64(out, record.process),
+                Op::Thread => push_u64(out, record.thread),
+                Op::PaddedStr(f, pad) => padded_str(record, *f, pad, out),
+                Op::PaddedInt(f, pad) => padded_int(record, *f, pad, out),
+                Op::Asctime => match ctx.asctime {
+                    Some(t) => out.push_str(t),
+                    None => ctx
+                        .time
+                        .write(record.created, stamp, out)
+                        .map_err(StepError::Other)?,
+                },
+                Op::Msecs3(general) => match stamp {
+                    Some(s) => push_padded3(out, s.ms),
+                    None => run_general(general, record, ctx, out)?,
+                },
+                Op::General(general) => run_general(general, record, ctx, out)?,
+            }
+            step.then.write(out);
+        }
+        Ok(())
+    }
+}
+
+/// The operation for a `{` field.
+fn brace_op(b: &BField) -> Op {
+    let general = || General::Brace(Box::new(b.clone()));
+    let (First::Named(f), true, None, SpecSrc::Static(spec)) =
+        (&b.first, b.rest.is_empty(), b.conversion, &b.spec)
+    else {
+        return Op::General(general());
+    };
+    if spec.is_empty() {
+        return plain(f);
+    }
+    if let Some(sf) = str_field(f) {
+        return match spec.plain_string_padding() {
+            Some((width, align)) => Op::PaddedStr(
+                sf,
+                Pad {
+                    width,
+                    align,
+                    fill: ' ',
+                },
+            ),
+            None => Op::General(general()),
+        };
+    }
+    if let Some(i) = int_field(f) {
+        return match spec.plain_int_padding() {
+            Some((width, align, fill)) => int_step(i, width, align, fill),
+            None => Op::General(general()),
+        };
+    }
+    if *f == Field::Msecs && spec.is_zero_padded3_integral() {
+        return Op::Msecs3(Box::new(general()));
+    }
+    Op::General(general())
 }
 
 fn string<'r>(record: &'r LogRecord<'_>, f: StrField) -> Cow<'r, str> {
@@ -255,79 +504,78 @@ fn string<'r>(record: &'r LogRecord<'_>, f: StrField) -> Cow<'r, str> {
     }
 }
 
+fn padded_str(record: &LogRecord<'_>, f: StrField, pad: &Pad, out: &mut String) {
+    pad_text(
+        &string(record, f),
+        Some(pad.width),
+        None,
+        pad.align,
+        pad.fill,
+        out,
+    );
+}
+
+fn padded_int(record: &LogRecord<'_>, f: IntField, pad: &Pad, out: &mut String) {
+    let v = match f {
+        IntField::LevelNo => record.levelno().into(),
+        IntField::LineNo => record.lineno.into(),
+        IntField::Process => record.process,
+        IntField::Thread => record.thread,
+    };
+    // At most 20 digits: the stack buffer of a small string would do, but the
+    // padding needs a `&str`.
+    let mut digits = String::with_capacity(20);
+    push_u64(&mut digits, v);
+    pad_text(&digits, Some(pad.width), None, pad.align, pad.fill, out);
+}
+
 /// What a step may fail with.
 pub(crate) enum StepError {
     Missing(String),
     Other(String),
 }
 
-/// Runs a plan. `time` writes `asctime` for the record into the output.
-pub(crate) fn run(
-    steps: &[Step],
-    scope: &Scope<'_, '_>,
-    time: &dyn Fn(&mut String) -> Result<(), String>,
-    out: &mut String,
-) -> Result<(), StepError> {
-    let record = scope.record;
-    for step in steps {
-        match step {
-            Step::Literal(s) => {
-                // One-byte separators: a push beats a call to memcpy.
-                if s.len() == 1 {
-                    out.push(char::from(s.as_bytes()[0]));
-                } else {
-                    out.push_str(s)
-                }
-            }
-            Step::Str(f) => match f {
-                StrField::Name => out.push_str(&record.name),
-                StrField::Message => out.push_str(&record.message),
-                StrField::PathName => out.push_str(&record.pathname),
-                StrField::FuncName => out.push_str(&record.func_name),
-                StrField::ProcessName => out.push_str(&record.process_name),
-                other => out.push_str(&string(record, *other)),
-            },
-            Step::Padded(f, width, align) => {
-                pad_text(&string(record, *f), Some(*width), None, *align, ' ', out)
-            }
-            Step::Int(f) => match f {
-                IntField::LevelNo => push_u64(out, record.levelno().into()),
-                IntField::LineNo => push_u64(out, record.lineno.into()),
-                IntField::Process => push_u64(out, record.process),
-                IntField::Thread => push_u64(out, record.thread),
-            },
-            Step::Asctime => time(out).map_err(StepError::Other)?,
-            Step::Msecs03 => {
-                let ms = crate::value::msecs(record.created);
-                if (0.0..1000.0).contains(&ms) {
-                    let ms = ms as u32;
-                    out.push(char::from(b'0' + (ms / 100) as u8));
-                    out.push(char::from(b'0' + (ms / 10 % 10) as u8));
-                    out.push(char::from(b'0' + (ms % 10) as u8));
-                } else {
-                    let items = printf::parse("%(msecs)03d");
-                    run_percent(&items, scope, out)?;
-                }
-            }
-            Step::Value(f) => match scope.lookup(f) {
-                Some(v) => v.write_str(out),
-                None => return Err(StepError::Missing(f.name().to_owned())),
-            },
-            Step::Percent(items) => run_percent(items, scope, out)?,
-            Step::Brace(b) => brace::render_field(b, scope, out).map_err(|e| match e {
-                brace::RenderError::Missing(k) => StepError::Missing(k),
-                brace::RenderError::Other(m) => StepError::Other(m),
-            })?,
-            Step::Fail(m) => return Err(StepError::Other(m.to_string())),
-        }
-    }
-    Ok(())
+/// What steps read besides the record.
+pub(crate) struct Ctx<'a> {
+    pub(crate) time: &'a TimeFormat,
+    pub(crate) defaults: &'a [(String, logtree_core::Value<'static>)],
+    /// `asctime`, when it was formatted before the steps run.
+    pub(crate) asctime: Option<&'a str>,
 }
 
-fn run_percent(items: &[Item], scope: &Scope<'_, '_>, out: &mut String) -> Result<(), StepError> {
-    let lookup = |f: &Field| scope.lookup(f);
-    printf::run(items, &printf::Args::Mapping(&lookup), out).map_err(|e| match e {
-        printf::RunError::Missing(k) => StepError::Missing(k),
-        printf::RunError::Other(m) => StepError::Other(m),
-    })
+/// Runs a step through the style's general code.
+#[cold]
+#[inline(never)]
+fn run_general(
+    step: &General,
+    record: &LogRecord<'_>,
+    ctx: &Ctx<'_>,
+    out: &mut String,
+) -> Result<(), StepError> {
+    let scope = Scope {
+        record,
+        asctime: ctx.asctime,
+        defaults: ctx.defaults,
+    };
+    match step {
+        General::Value(f) => match scope.lookup(f) {
+            Some(v) => {
+                v.write_str(out);
+                Ok(())
+            }
+            None => Err(StepError::Missing(f.name().to_owned())),
+        },
+        General::Percent(items) => {
+            let lookup = |f: &Field| scope.lookup(f);
+            printf::run(items, &printf::Args::Mapping(&lookup), out).map_err(|e| match e {
+                printf::RunError::Missing(k) => StepError::Missing(k),
+                printf::RunError::Other(m) => StepError::Other(m),
+            })
+        }
+        General::Brace(b) => brace::render_field(b, &scope, out).map_err(|e| match e {
+            brace::RenderError::Missing(k) => StepError::Missing(k),
+            brace::RenderError::Other(m) => StepError::Other(m),
+        }),
+        General::Fail(m) => Err(StepError::Other(m.to_string())),
+    }
 }

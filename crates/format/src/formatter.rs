@@ -15,8 +15,9 @@ use logtree_core::{FormatError, Formatter, LogRecord, Value};
 
 use crate::asctime::{TimeFormat, DEFAULT_MSEC_FORMAT, DEFAULT_TIME_FORMAT};
 use crate::error::FormatterError;
-use crate::fast::{self, Step, StepError};
+use crate::fast::{self, Ctx, StepError};
 use crate::printf::{self, Args, Item};
+use crate::stamp::Stamp;
 use crate::style::Style;
 use crate::unicode::write_repr;
 use crate::value::{Field, Scope};
@@ -27,7 +28,7 @@ use crate::{brace, dollar, percent};
 enum Plan {
     /// Steps ([`fast`]); the flag says whether a step looks `asctime` up (then
     /// it is formatted once, before the steps run).
-    Steps(Vec<Step>, bool),
+    Steps(fast::Plan, bool),
     /// A `%` format whose conversions depend on each other (a conversion without
     /// a key takes its argument from a cursor the others move), run as a whole.
     Percent(Vec<Item>),
@@ -188,7 +189,7 @@ impl TextFormatterBuilder {
                         }
                     }
                 }
-                let plan = match fast::percent_plan(&items) {
+                let plan = match fast::Plan::percent(&items, true) {
                     Some(steps) => Plan::Steps(steps, false),
                     None => Plan::Percent(items),
                 };
@@ -198,7 +199,7 @@ impl TextFormatterBuilder {
                 let segs = brace::compile(&fmt, 2);
                 brace::for_each_field(&segs, &mut note);
                 (
-                    Plan::Steps(fast::brace_plan(&segs), false),
+                    Plan::Steps(fast::Plan::brace(&segs, true), false),
                     fmt.contains("{asctime"),
                 )
             }
@@ -210,7 +211,7 @@ impl TextFormatterBuilder {
                     }
                 }
                 (
-                    Plan::Steps(fast::dollar_plan(&segs), false),
+                    Plan::Steps(fast::Plan::dollar(&segs), false),
                     fmt.contains("$asctime") || fmt.contains("${asctime}"),
                 )
             }
@@ -220,9 +221,9 @@ impl TextFormatterBuilder {
                 let steps = if uses_time {
                     steps
                 } else {
-                    fast::without_time(steps)
+                    steps.without_time()
                 };
-                let looks_up = uses_time && fast::looks_up_asctime(&steps);
+                let looks_up = uses_time && steps.looks_up_asctime();
                 Plan::Steps(steps, looks_up)
             }
             other => other,
@@ -312,13 +313,14 @@ impl TextFormatter {
         let mut s = String::new();
         self.inner
             .time
-            .write(record.created, &mut s)
+            .write(record.created, Stamp::of(record.created), &mut s)
             .map_err(FormatError::new)?;
         Ok(s)
     }
 
     /// Python's `formatMessage`: the format applied to the record, without the
     /// exception and stack text.
+    #[inline]
     pub fn format_message(
         &self,
         record: &LogRecord<'_>,
@@ -328,15 +330,25 @@ impl TextFormatter {
         let result = match &self.inner.plan {
             // `asctime`, if used, is written from the cache straight into `out`.
             Plan::Steps(steps, false) => self.run_steps(steps, record, None, out),
-            _ => ASCTIME.with(|cell| match cell.try_borrow_mut() {
-                Ok(mut buf) => self.render(record, &mut buf, out),
-                Err(_) => self.render(record, &mut String::new(), out),
-            }),
+            _ => self.render_with_asctime(record, out),
         };
         if result.is_err() {
             out.truncate(start);
         }
         result
+    }
+
+    /// [`render`](Self::render) with the per-thread `asctime` buffer.
+    #[cold]
+    fn render_with_asctime(
+        &self,
+        record: &LogRecord<'_>,
+        out: &mut String,
+    ) -> Result<(), FormatError> {
+        ASCTIME.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut buf) => self.render(record, &mut buf, out),
+            Err(_) => self.render(record, &mut String::new(), out),
+        })
     }
 
     /// Formats with `asctime` computed first (into `asctime`), for plans that
@@ -352,7 +364,7 @@ impl TextFormatter {
             asctime.clear();
             inner
                 .time
-                .write(record.created, asctime)
+                .write(record.created, Stamp::of(record.created), asctime)
                 .map_err(FormatError::new)?;
             Some(asctime.as_str())
         } else {
@@ -383,30 +395,44 @@ fn missing(key: &str) -> FormatError {
 }
 
 impl TextFormatter {
+    #[inline]
     fn run_steps(
         &self,
-        steps: &[Step],
+        steps: &fast::Plan,
         record: &LogRecord<'_>,
         asctime: Option<&str>,
         out: &mut String,
     ) -> Result<(), FormatError> {
         let inner = &*self.inner;
-        let scope = Scope {
-            record,
-            asctime,
+        let ctx = Ctx {
+            time: &inner.time,
             defaults: &inner.defaults,
+            asctime,
         };
-        let time = |out: &mut String| match asctime {
-            Some(t) => {
-                out.push_str(t);
-                Ok(())
-            }
-            None => inner.time.write(record.created, out),
-        };
-        fast::run(steps, &scope, &time, out).map_err(|e| match e {
-            StepError::Missing(k) => missing(&k),
-            StepError::Other(m) => FormatError::new(m),
-        })
+        steps.run(record, &ctx, out).map_err(step_error)
+    }
+}
+
+#[cold]
+fn step_error(e: StepError) -> FormatError {
+    match e {
+        StepError::Missing(k) => missing(&k),
+        StepError::Other(m) => FormatError::new(m),
+    }
+}
+
+/// Python's `format` after `formatMessage`: the exception text and the stack
+/// text, each on a new line.
+#[cold]
+fn append_exc_and_stack(record: &LogRecord<'_>, start: usize, out: &mut String) {
+    for text in [&record.exc_text, &record.stack_info].into_iter().flatten() {
+        if text.is_empty() {
+            continue;
+        }
+        if out.len() == start || !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(text);
     }
 }
 
@@ -414,14 +440,8 @@ impl Formatter for TextFormatter {
     fn format(&self, record: &LogRecord<'_>, out: &mut String) -> Result<(), FormatError> {
         let start = out.len();
         self.format_message(record, out)?;
-        for text in [&record.exc_text, &record.stack_info].into_iter().flatten() {
-            if text.is_empty() {
-                continue;
-            }
-            if out.len() == start || !out.ends_with('\n') {
-                out.push('\n');
-            }
-            out.push_str(text);
+        if record.exc_text.is_some() || record.stack_info.is_some() {
+            append_exc_and_stack(record, start, out);
         }
         Ok(())
     }

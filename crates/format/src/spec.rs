@@ -83,6 +83,45 @@ impl Spec {
     }
 }
 
+impl Spec {
+    /// For a spec that writes a non-negative integer as plain decimal digits,
+    /// padded at most (`d`, `5`, `<5d`, `05d`, `*^7`): the width, the alignment and
+    /// the fill, as Python resolves them for an `int`. `=` comes back as `>`: with
+    /// no sign, the fill goes before the digits either way.
+    pub(crate) fn plain_int_padding(&self) -> Option<(Option<usize>, char, char)> {
+        let r = resolve(self, "int", Some('d'), '>').ok()?;
+        let plain = matches!(r.sign, None | Some('-'))
+            && !r.no_neg_0
+            && !r.alt
+            && r.grouping.is_none()
+            && r.precision.is_none()
+            && r.ty == Some('d');
+        let align = match r.align {
+            '=' => '>',
+            a @ ('<' | '>' | '^') => a,
+            _ => return None,
+        };
+        plain.then_some((r.width, align, r.fill))
+    }
+
+    /// Whether the spec writes a float in `0.0..1000.0` with no fractional part
+    /// as three digits, zero-padded on the left: `03.0f` and its spellings.
+    pub(crate) fn is_zero_padded3_integral(&self) -> bool {
+        let Ok(r) = resolve(self, "float", None, '>') else {
+            return false;
+        };
+        matches!(r.sign, None | Some('-'))
+            && !r.no_neg_0
+            && !r.alt
+            && r.grouping.is_none()
+            && r.fill == '0'
+            && matches!(r.align, '=' | '>')
+            && r.width == Some(3)
+            && r.precision == Some(0)
+            && matches!(r.ty, Some('f' | 'F'))
+    }
+}
+
 /// `get_integer`: decimal digits of any script; `None` on overflow.
 fn get_integer(chars: &[char], pos: &mut usize) -> Result<Option<usize>, SpecError> {
     let mut acc: usize = 0;

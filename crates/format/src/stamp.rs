@@ -1,0 +1,94 @@
+//! A record's `created` split once into the whole second and the milliseconds.
+//!
+//! `asctime` needs the whole second (`floor`, for `time.localtime`) and, with the
+//! default `default_msec_format`, the milliseconds; `%(msecs)03d` needs the
+//! milliseconds again. Python computes `record.msecs` as
+//! `int((created - int(created)) * 1000)`, truncating towards zero, where the
+//! second is floored: the two agree for every `created` at or after 1970, which is
+//! the only case this type covers. Anything else (before 1970, NaN, infinite, or
+//! beyond 2**52) has no [`Stamp`] and takes the general path, which follows
+//! Python's arithmetic literally.
+//!
+//! Measured with callgrind (release build, the comparison layout, one second):
+//! splitting once instead of flooring for `asctime` and truncating again for
+//! `msecs` (through libm's `trunc`, as x86-64 has no SSE4.1 by default) saved 46
+//! instructions per record.
+
+/// The whole second and the milliseconds of a `created` at or after 1970.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    /// `floor(created)`, which here is also `int(created)`.
+    pub(crate) secs: i64,
+    /// `int((created - int(created)) * 1000)`, below 1000.
+    pub(crate) ms: u32,
+}
+
+/// 2**52: below it a cast to `i64` truncates exactly (larger floats have no
+/// fractional part, but stay on the general path all the same).
+const EXACT: f64 = 4_503_599_627_370_496.0;
+
+impl Stamp {
+    /// The split of `created`, or `None` for the values the general path handles.
+    #[inline]
+    pub(crate) fn of(created: f64) -> Option<Stamp> {
+        // NaN is in no range.
+        if !(0.0..EXACT).contains(&created) {
+            return None;
+        }
+        let secs = created as i64;
+        // `created - secs` is exact; the product is truncated as Python's `int()`.
+        let ms = ((created - secs as f64) * 1000.0) as u32;
+        // Never reached (the fraction of a double below 2**52 is at most
+        // 1 - 2**-53, and 1000 times that rounds below 1000), but cheap to keep.
+        if ms >= 1000 {
+            return None;
+        }
+        Some(Stamp { secs, ms })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::floor_seconds;
+    use crate::value::msecs;
+
+    #[test]
+    fn agrees_with_the_general_arithmetic() {
+        let values = [
+            0.0,
+            0.000_999_9,
+            0.001,
+            0.999_999_999_999_999_9,
+            1.0,
+            946_684_800.0,
+            1_700_000_000.125,
+            1_709_251_199.999_023_4,
+            1_738_324_800.000_001,
+            4_503_599_627_370_495.5,
+        ];
+        for created in values {
+            let s = Stamp::of(created).unwrap();
+            assert_eq!(Ok(s.secs), floor_seconds(created), "{created}");
+            assert_eq!(f64::from(s.ms), msecs(created), "{created}");
+        }
+    }
+
+    #[test]
+    fn leaves_the_rest_to_the_general_path() {
+        for created in [
+            -0.5,
+            -1.0,
+            -1e-300,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            EXACT,
+            1e300,
+        ] {
+            assert_eq!(Stamp::of(created), None, "{created}");
+        }
+        // -0.0 compares equal to 0.0: its second is 0 and msecs is 0.0 in Python.
+        assert_eq!(Stamp::of(-0.0), Some(Stamp { secs: 0, ms: 0 }));
+    }
+}
