@@ -61,7 +61,7 @@ impl Level {
     ///
     /// Allocation-free for the standard levels.
     // Inlined, with the table lookup out of line: formatters call this for every
-    // record (callgrind: 24 -> 6 instructions per record for INFO).
+    // record (callgrind, a `%(levelname)s` format: 13 instructions fewer per record).
     #[inline]
     pub fn name(self) -> Cow<'static, str> {
         if let Some(s) = self.standard_name() {
