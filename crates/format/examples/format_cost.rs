@@ -54,6 +54,8 @@ fn main() {
             None,
             Style::Brace,
         ),
+        "asctime_only" => ("%(asctime)s", date, Style::Percent),
+        "message_only" => ("%(message)s", None, Style::Percent),
         other => panic!("unknown layout {other}"),
     };
     let mut b = TextFormatter::builder().format(format).style(style);

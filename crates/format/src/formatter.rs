@@ -90,6 +90,9 @@ pub struct TextFormatterBuilder {
     datefmt: Option<String>,
     style: Result<Style, FormatterError>,
     validate: bool,
+    /// Whether fields may be written by fast steps (always, but in tests that
+    /// compare them with the general path).
+    fast: bool,
     defaults: Vec<(String, Value<'static>)>,
     utc: bool,
     default_time_format: String,
@@ -141,6 +144,14 @@ impl TextFormatterBuilder {
         self
     }
 
+    /// Keeps every field on the general path, for tests that compare the fast
+    /// steps with it.
+    #[cfg(test)]
+    fn general_only(mut self) -> Self {
+        self.fast = false;
+        self
+    }
+
     /// The `time.strftime` format used when there is no `datefmt`.
     pub fn default_time_format(mut self, format: impl Into<String>) -> Self {
         self.default_time_format = format.into();
@@ -173,6 +184,12 @@ impl TextFormatterBuilder {
                 Style::Dollar => dollar::validate(&fmt)?,
             }
         }
+        let time = TimeFormat::new(
+            self.datefmt.as_deref(),
+            self.utc,
+            &self.default_time_format,
+            &self.default_msec_format,
+        );
         let mut fields: Vec<Box<str>> = Vec::new();
         let mut note = |f: &Field| {
             if !fields.iter().any(|n| &**n == f.name()) {
@@ -189,7 +206,7 @@ impl TextFormatterBuilder {
                         }
                     }
                 }
-                let plan = match fast::Plan::percent(&items, true) {
+                let plan = match fast::Plan::percent(&items, self.fast) {
                     Some(steps) => Plan::Steps(steps, false),
                     None => Plan::Percent(items),
                 };
@@ -199,7 +216,7 @@ impl TextFormatterBuilder {
                 let segs = brace::compile(&fmt, 2);
                 brace::for_each_field(&segs, &mut note);
                 (
-                    Plan::Steps(fast::Plan::brace(&segs, true), false),
+                    Plan::Steps(fast::Plan::brace(&segs, self.fast), false),
                     fmt.contains("{asctime"),
                 )
             }
@@ -211,7 +228,7 @@ impl TextFormatterBuilder {
                     }
                 }
                 (
-                    Plan::Steps(fast::Plan::dollar(&segs), false),
+                    Plan::Steps(fast::Plan::dollar(&segs, self.fast), false),
                     fmt.contains("$asctime") || fmt.contains("${asctime}"),
                 )
             }
@@ -224,16 +241,15 @@ impl TextFormatterBuilder {
                     steps.without_time()
                 };
                 let looks_up = uses_time && steps.looks_up_asctime();
+                let steps = if looks_up || !self.fast {
+                    steps
+                } else {
+                    steps.fuse_time(&time)
+                };
                 Plan::Steps(steps, looks_up)
             }
             other => other,
         };
-        let time = TimeFormat::new(
-            self.datefmt.as_deref(),
-            self.utc,
-            &self.default_time_format,
-            &self.default_msec_format,
-        );
         Ok(TextFormatter {
             inner: Arc::new(Inner {
                 fmt,
@@ -262,6 +278,7 @@ impl TextFormatter {
             datefmt: None,
             style: Ok(Style::Percent),
             validate: true,
+            fast: true,
             defaults: Vec::new(),
             utc: false,
             default_time_format: DEFAULT_TIME_FORMAT.to_owned(),
@@ -395,7 +412,8 @@ fn missing(key: &str) -> FormatError {
 }
 
 impl TextFormatter {
-    #[inline]
+    // Always inlined, as `fast::Plan::run` is: see there.
+    #[inline(always)]
     fn run_steps(
         &self,
         steps: &fast::Plan,
@@ -602,6 +620,87 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(fmt(&f, &rec("m")).unwrap(), "- m");
+    }
+
+    /// Every fast step writes what the general path writes, for records at the
+    /// edges the fast steps hand over (before 1970, NaN, infinities, beyond
+    /// 2**52), each formatted twice (filling, then reading the `asctime` cache).
+    #[test]
+    fn fast_steps_write_what_the_general_path_writes() {
+        const DATE: Option<&str> = Some("%Y-%m-%d %H:%M:%S");
+        let formats: &[(&str, Style, Option<&str>)] = &[
+            ("%(asctime)s.%(msecs)03d %(levelname)s %(name)s %(message)s", Style::Percent, DATE),
+            ("%(asctime)s.%(msecs)03d %(levelname)s %(name)s %(message)s", Style::Percent, None),
+            ("[%(asctime)s] %(levelname)-8s|%(levelname)8s %(name)-12s: %(message)s", Style::Percent, None),
+            ("%(asctime)s%(asctime)s.%(msecs)03d%(msecs)03d|%(msecs)03.0f|%(msecs)03.0F", Style::Percent, DATE),
+            ("%(asctime)s.%(msecs)03d", Style::Percent, Some("%d/%b/%Y:%H:%M:%S, a datefmt longer than the inline cache")),
+            ("%(lineno)d|%(lineno)5d|%(lineno)-5d|%(lineno)05d|%(lineno)-05d|%(lineno)5s|%(lineno)-5s|%(lineno)i", Style::Percent, None),
+            ("%(process)d %(thread)u %(levelno)s %(levelno)03d %(process)12d", Style::Percent, None),
+            ("%(filename)s:%(lineno)d %(module)s.%(funcName)s %(pathname)s %(processName)s %(threadName)s", Style::Percent, None),
+            ("%(asctime)-30s|%(msecs)03d|%(message)s", Style::Percent, DATE),
+            ("%(msecs)03d %(message)s", Style::Percent, None),
+            ("{asctime}.{msecs:03.0f} {levelname} {name} {message}", Style::Brace, DATE),
+            ("{asctime}.{msecs:03.0f} {levelname:<8} {name} {message}", Style::Brace, None),
+            ("{msecs:03.0f}|{msecs:0>3.0f}|{msecs:03.0F}|{msecs:<03.0f}|{msecs:=03.0f}", Style::Brace, None),
+            ("{levelname:<8}|{levelname:8}|{levelname:>8}|{levelname:^9}|{name:>20}", Style::Brace, None),
+            ("{lineno:d}|{lineno:5d}|{lineno:<5}|{lineno:05d}|{lineno:<05}|{lineno:*^7}|{lineno:=5}|{lineno:x<5d}|{lineno:-d}", Style::Brace, None),
+            ("{process:d} {thread:d} {levelno:d} {levelno:03d} {process:>12} {lineno:0}", Style::Brace, None),
+            ("{asctime}{msecs:03.0f}{asctime}", Style::Brace, Some("%H:%M:%S")),
+            ("{asctime:>30}|{msecs:03.0f}", Style::Brace, DATE),
+            ("${asctime} ${levelname} ${name} ${message}", Style::Dollar, None),
+            ("$asctime.$msecs $levelname $lineno $process $thread $levelno", Style::Dollar, DATE),
+        ];
+        let created = [
+            1_738_324_800.123,
+            1_709_251_199.999_023_4,
+            0.0,
+            -0.0,
+            0.999_999_9,
+            -0.5,
+            -1.25,
+            -1e-300,
+            1e12 + 0.5,
+            4_503_599_627_370_495.5,
+            4_503_599_627_370_496.0,
+            1e300,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        let msec_formats = [DEFAULT_MSEC_FORMAT, "%s.%03d", "", "%s%%%03d", "%s,%06.2f"];
+        let mut compared = 0;
+        for &(format, style, datefmt) in formats {
+            for msec in msec_formats {
+                let builder = || {
+                    let b = TextFormatter::builder()
+                        .format(format)
+                        .style(style)
+                        .utc(true)
+                        .default_msec_format(msec);
+                    match datefmt {
+                        Some(d) => b.datefmt(d),
+                        None => b,
+                    }
+                };
+                let fast = builder().build().unwrap();
+                let general = builder().general_only().build().unwrap();
+                for (i, &c) in created.iter().enumerate() {
+                    let mut r = LogRecord::new("app.db", Level::new(10 * (i as u32 % 6)), "m {x}");
+                    r.created = c;
+                    r.lineno = [0, 7, 42, 123_456][i % 4];
+                    r.process = [1, 4242, u64::from(u32::MAX) + 1][i % 3];
+                    for _ in 0..2 {
+                        assert_eq!(
+                            fmt(&fast, &r),
+                            fmt(&general, &r),
+                            "{format:?} datefmt {datefmt:?} msec {msec:?} created {c}"
+                        );
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(compared, formats.len() * 5 * created.len() * 2);
     }
 
     #[test]

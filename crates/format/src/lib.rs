@@ -74,6 +74,7 @@ mod time_cache;
 mod unicode;
 mod unicode_tables;
 mod value;
+mod write;
 
 pub use asctime::{format_time, try_format_time, DEFAULT_MSEC_FORMAT, DEFAULT_TIME_FORMAT};
 pub use error::{FormatterError, FormatterErrorKind};

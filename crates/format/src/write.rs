@@ -1,0 +1,188 @@
+//! Small writers for the fast steps: digits and padding appended to a `String`
+//! without going through `str::from_utf8` or a `char` encoder per byte.
+//!
+//! Each is the cheap spelling of something the general path also writes
+//! (`%03d`, `str(int)`, a string padded to a width); the tests here compare
+//! them with the obvious implementation.
+//!
+//! Measured with callgrind (release build, `examples/format_cost.rs`, the
+//! `padded` layout `{asctime} {levelname:<8} {name} [{process:d}:{lineno:d}]
+//! {message}`): 1,050 -> 982 instructions per record with these instead of the
+//! spec module's `pad_text` and `value::push_u64` (which validates its digits
+//! as UTF-8).
+
+/// `000001002...999`: three digits for every number below 1000.
+const PADDED3: &str = {
+    const fn digits() -> [u8; 3000] {
+        let mut b = [0u8; 3000];
+        let mut i = 0;
+        while i < 1000 {
+            b[i * 3] = b'0' + (i / 100) as u8;
+            b[i * 3 + 1] = b'0' + (i / 10 % 10) as u8;
+            b[i * 3 + 2] = b'0' + (i % 10) as u8;
+            i += 1;
+        }
+        b
+    }
+    const DIGITS: [u8; 3000] = digits();
+    match std::str::from_utf8(&DIGITS) {
+        Ok(s) => s,
+        Err(_) => panic!("digits are ASCII"),
+    }
+};
+
+/// Three digits of `n`, which is below 1000 (`%03d`).
+// A slice of a table: one copy of known length. Three divisions and three
+// pushes cost 16 instructions more per record (callgrind, the comparison
+// layout).
+#[inline]
+pub(crate) fn push_padded3(out: &mut String, n: u32) {
+    let i = n as usize * 3;
+    out.push_str(PADDED3.get(i..i + 3).unwrap_or("???"));
+}
+
+/// `str(v)`.
+pub(crate) fn push_decimal(out: &mut String, v: u64) {
+    if v < 1000 {
+        let skip = if v < 10 {
+            2
+        } else if v < 100 {
+            1
+        } else {
+            0
+        };
+        let i = v as usize * 3;
+        out.push_str(PADDED3.get(i + skip..i + 3).unwrap_or("?"));
+        return;
+    }
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut v = v;
+    while v > 0 {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    out.reserve(buf.len() - i);
+    for &b in &buf[i..] {
+        // The mask tells the compiler the byte is ASCII (it is a digit).
+        out.push(char::from(b & 0x7f));
+    }
+}
+
+/// `s` padded with `fill` to `width` characters, aligned by `align` (`<`, `>`
+/// or `^`, Python's rules: the extra character of an odd centring goes right).
+pub(crate) fn push_padded(out: &mut String, s: &str, width: usize, align: char, fill: char) {
+    // Characters, not bytes; a string of 4 * width bytes has width characters.
+    let len = if s.len() >= width.saturating_mul(4) {
+        width
+    } else {
+        char_count(s)
+    };
+    padded_with(out, len, width, align, fill, |out| out.push_str(s));
+}
+
+/// `str(v)` padded as [`push_padded`] pads a string.
+pub(crate) fn push_padded_decimal(out: &mut String, v: u64, width: usize, align: char, fill: char) {
+    let len = v.checked_ilog10().map_or(1, |l| l as usize + 1);
+    padded_with(out, len, width, align, fill, |out| push_decimal(out, v));
+}
+
+/// `write`, which appends `len` characters, padded.
+#[inline]
+fn padded_with(
+    out: &mut String,
+    len: usize,
+    width: usize,
+    align: char,
+    fill: char,
+    write: impl FnOnce(&mut String),
+) {
+    let pad = width.saturating_sub(len);
+    let left = match align {
+        '>' => pad,
+        '^' => pad / 2,
+        _ => 0,
+    };
+    push_fill(out, fill, left);
+    write(out);
+    push_fill(out, fill, pad - left);
+}
+
+/// The number of characters of `s`: its bytes that do not continue a UTF-8
+/// sequence.
+fn char_count(s: &str) -> usize {
+    s.bytes().filter(|&b| (b as i8) >= -0x40).count()
+}
+
+const SPACES: &str = "                                ";
+
+/// `n` times `fill`.
+fn push_fill(out: &mut String, fill: char, n: usize) {
+    if fill == ' ' {
+        if let Some(spaces) = SPACES.get(..n) {
+            out.push_str(spaces);
+            return;
+        }
+    }
+    out.reserve(n * fill.len_utf8());
+    for _ in 0..n {
+        out.push(fill);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits() {
+        for n in [0, 1, 9, 10, 99, 100, 999] {
+            let mut s = String::from(">");
+            push_padded3(&mut s, n);
+            assert_eq!(s, format!(">{n:03}"));
+        }
+        let mut v = 1u64;
+        let mut values = vec![0, u64::MAX, u64::MAX - 1];
+        for _ in 0..20 {
+            values.extend([v - 1, v, v + 1]);
+            v = v.saturating_mul(10);
+        }
+        for v in values {
+            let mut s = String::from(">");
+            push_decimal(&mut s, v);
+            assert_eq!(s, format!(">{v}"));
+            for (width, align, fill) in
+                [(0, '>', ' '), (5, '<', ' '), (7, '^', '*'), (21, '>', '0')]
+            {
+                let mut got = String::new();
+                push_padded_decimal(&mut got, v, width, align, fill);
+                let mut want = String::new();
+                crate::spec::pad_text(&v.to_string(), Some(width), None, align, fill, &mut want);
+                assert_eq!(got, want, "{v} {width} {align} {fill:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn padding() {
+        for s in ["", "INFO", "WARNING", "ünï ✓", "😀x"] {
+            for width in [0, 1, 4, 5, 8, 9, 33, 40] {
+                for (align, fill) in [
+                    ('<', ' '),
+                    ('>', ' '),
+                    ('^', ' '),
+                    ('^', '*'),
+                    ('>', '0'),
+                    ('<', 'é'),
+                ] {
+                    let mut got = String::from(">");
+                    push_padded(&mut got, s, width, align, fill);
+                    let mut want = String::from(">");
+                    crate::spec::pad_text(s, Some(width), None, align, fill, &mut want);
+                    assert_eq!(got, want, "{s:?} {width} {align} {fill:?}");
+                }
+            }
+        }
+    }
+}
