@@ -24,12 +24,12 @@
 //!
 //! | format | before | after |
 //! | --- | --- | --- |
-//! | `%(asctime)s.%(msecs)03d %(levelname)s %(name)s %(message)s`, datefmt | 813 | 401 |
-//! | `{asctime}.{msecs:03.0f} {levelname} {name} {message}`, datefmt | 4,737 | 401 |
-//! | `${asctime} ${levelname} ${name} ${message}` | 811 | 402 |
-//! | `%(asctime)s %(levelname)s %(name)s %(message)s` | 811 | 402 |
+//! | `%(asctime)s.%(msecs)03d %(levelname)s %(name)s %(message)s`, datefmt | 813 | 389 |
+//! | `{asctime}.{msecs:03.0f} {levelname} {name} {message}`, datefmt | 4,737 | 389 |
+//! | `${asctime} ${levelname} ${name} ${message}` | 811 | 390 |
+//! | `%(asctime)s %(levelname)s %(name)s %(message)s` | 811 | 390 |
 //! | `%(levelname)s:%(name)s:%(message)s` | 426 | 256 |
-//! | `{asctime} {levelname:<8} {name} [{process:d}:{lineno:d}] {message}` | 3,781 | 883 |
+//! | `{asctime} {levelname:<8} {name} [{process:d}:{lineno:d}] {message}` | 3,781 | 897 |
 //! | `%(message)s` | 217 | 128 |
 
 use std::borrow::Cow;

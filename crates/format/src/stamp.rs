@@ -35,11 +35,17 @@ impl Stamp {
         if !(0.0..EXACT).contains(&created) {
             return None;
         }
-        let secs = created as i64;
+        // `as` would saturate, which the checks above make pointless and which
+        // costs 12 instructions per record (callgrind, the comparison layout).
+        // SAFETY: `created` is finite and in `0.0..2**52`: its integer part fits
+        // an `i64`.
+        let secs: i64 = unsafe { created.to_int_unchecked() };
         // `created - secs` is exact; the product is truncated as Python's `int()`.
-        let ms = ((created - secs as f64) * 1000.0) as u32;
-        // Never reached (the fraction of a double below 2**52 is at most
-        // 1 - 2**-53, and 1000 times that rounds below 1000), but cheap to keep.
+        // SAFETY: the fraction is in `0.0..1.0`, so the product is finite and in
+        // `0.0..=1000.0`: it fits a `u32`.
+        let ms: u32 = unsafe { ((created - secs as f64) * 1000.0).to_int_unchecked() };
+        // Never true (the largest fraction, 1 - 2**-53, times 1000 rounds to
+        // 999.9999999999999), but cheap to keep.
         if ms >= 1000 {
             return None;
         }
