@@ -362,10 +362,14 @@ impl TextFormatter {
         record: &LogRecord<'_>,
         out: &mut String,
     ) -> Result<(), FormatError> {
-        ASCTIME.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut buf) => self.render(record, &mut buf, out),
-            Err(_) => self.render(record, &mut String::new(), out),
-        })
+        // A fresh buffer when this one is in use (a formatter calling back into
+        // logging) or gone (a record formatted while the thread exits).
+        ASCTIME
+            .try_with(|cell| match cell.try_borrow_mut() {
+                Ok(mut buf) => self.render(record, &mut buf, out),
+                Err(_) => self.render(record, &mut String::new(), out),
+            })
+            .unwrap_or_else(|_| self.render(record, &mut String::new(), out))
     }
 
     /// Formats with `asctime` computed first (into `asctime`), for plans that
@@ -701,6 +705,58 @@ mod tests {
             }
         }
         assert_eq!(compared, formats.len() * 5 * created.len() * 2);
+    }
+
+    /// A record formatted by a thread-local's destructor, when the formatter's
+    /// own thread-locals may be gone: still formatted, no panic (which would
+    /// abort the process here).
+    #[test]
+    fn formatting_while_the_thread_exits() {
+        struct Late(Vec<TextFormatter>, std::sync::mpsc::Sender<String>);
+        impl Drop for Late {
+            fn drop(&mut self) {
+                let r = rec("bye");
+                for f in &self.0 {
+                    let _ = self.1.send(fmt(f, &r).unwrap_or_else(|e| e));
+                }
+            }
+        }
+        thread_local! {
+            static LATE: std::cell::RefCell<Option<Late>> = const { std::cell::RefCell::new(None) };
+        }
+        let long = "%Y-%m-%d %H:%M:%S and enough text to be kept apart from the short ones";
+        let formatters = vec![
+            build("%(asctime)s.%(msecs)03d %(message)s", Style::Percent),
+            build("%(asctime)-25s|%(message)s", Style::Percent),
+            TextFormatter::builder()
+                .format("%(asctime)s %(message)s")
+                .datefmt(long)
+                .utc(true)
+                .build()
+                .unwrap(),
+        ];
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            // `LATE` first: thread-locals are destroyed in the reverse order of
+            // their first use, so the formatter's go before it. Then fill them.
+            LATE.with(|l| {
+                *l.borrow_mut() = Some(Late(formatters, tx));
+                for f in &l.borrow().as_ref().unwrap().0 {
+                    fmt(f, &rec("hi")).unwrap();
+                }
+            });
+        })
+        .join()
+        .unwrap();
+        let got: Vec<String> = rx.iter().collect();
+        assert_eq!(
+            got,
+            [
+                "2023-11-14 22:13:20,125.125 bye".to_owned(),
+                "2023-11-14 22:13:20,125  |bye".to_owned(),
+                format!("2023-11-14 22:13:20{} bye", &long[17..]),
+            ]
+        );
     }
 
     #[test]

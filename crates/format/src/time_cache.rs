@@ -99,15 +99,19 @@ thread_local! {
 /// says whether it did. `id` is not 0.
 #[inline]
 pub(crate) fn copy(id: u64, secs: i64, out: &mut String) -> bool {
-    // The closure only reads: small enough for `LocalKey::with` to be inlined.
-    let text = TABLE.with(|t| {
-        let last = t.last.get() % SLOTS;
-        if t.keys[last].get() == (id, secs) {
-            t.texts[last].get()
-        } else {
-            Text::MISSING
-        }
-    });
+    // The closure only reads: small enough for `LocalKey::try_with` to be
+    // inlined. (The table has no destructor, so it is never gone; `try_with`
+    // only makes sure nothing here can panic.)
+    let text = TABLE
+        .try_with(|t| {
+            let last = t.last.get() % SLOTS;
+            if t.keys[last].get() == (id, secs) {
+                t.texts[last].get()
+            } else {
+                Text::MISSING
+            }
+        })
+        .unwrap_or(Text::MISSING);
     let text = if text.len == Text::MISSING.len {
         match search(id, secs) {
             Some(text) => text,
@@ -124,11 +128,14 @@ pub(crate) fn copy(id: u64, secs: i64, out: &mut String) -> bool {
 #[cold]
 #[inline(never)]
 fn search(id: u64, secs: i64) -> Option<Text> {
-    TABLE.with(|t| {
-        let i = t.keys.iter().position(|k| k.get() == (id, secs))?;
-        t.last.set(i);
-        Some(t.texts[i].get())
-    })
+    TABLE
+        .try_with(|t| {
+            let i = t.keys.iter().position(|k| k.get() == (id, secs))?;
+            t.last.set(i);
+            Some(t.texts[i].get())
+        })
+        .ok()
+        .flatten()
 }
 
 /// Appends formatter `id`'s text for second `secs`, written by `write` (which
