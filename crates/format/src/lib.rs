@@ -29,9 +29,12 @@
 //! then (with its exact error texts, see [`FormatterError`]), and the format is
 //! parsed into literal text and fields, each field resolved to a record attribute
 //! (standard attributes by enum, extras by name) with its conversion and format
-//! spec pre-parsed. Formatting a record looks values up and writes them; standard
-//! string attributes are copied straight from the record. `asctime` comes from a
-//! per-thread cache of the formatted second ([`format_time`]).
+//! spec pre-parsed. Formatting a record looks values up and writes them; the
+//! usual fields (standard attributes with at most a width, `%(msecs)03d`,
+//! `{msecs:03.0f}`, `{lineno:d}`, ...) are written straight from the record,
+//! byte for byte what the general path would write. `asctime` comes from a
+//! per-thread cache of the formatted second ([`format_time`]), with the literal
+//! text and the milliseconds that follow it folded in.
 //!
 //! The message is never interpreted: `{`, `%` and `$` in it come out as they are.
 //!
