@@ -9,7 +9,7 @@
 //! | [`RotatingFileHandler`] | `logging.handlers.RotatingFileHandler` | Python's size rule, to the character |
 //! | [`TimedRotatingFileHandler`] | `logging.handlers.TimedRotatingFileHandler` | Python's schedule, suffixes and deletion |
 //! | [`MemoryHandler`] | `logging.handlers.MemoryHandler` | bounded even without a target |
-//! | [`QueueHandler`] | `logging.handlers.QueueHandler` + `QueueListener` | bounded, [`FullPolicy`], listener started |
+//! | [`QueueHandler`] | `logging.handlers.QueueHandler` + `QueueListener` | bounded, [`FullPolicy`], listener started; formatted text crosses, not records, when the output is the same |
 //! | [`NullHandler`] | `logging.NullHandler` | re-exported from the core |
 //!
 //! [`ShutdownGuard`] shuts logging down (flush and close every handler, newest
