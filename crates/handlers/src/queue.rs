@@ -44,6 +44,11 @@
 //! | call site, `run.sh` (5 rounds) | 274 ns | 243 ns (spdlog-rs 310 ns) |
 //! | call site, 7 alternating runs of 100,000 calls (median, range) | 604 ns (320–749) | 242 ns (230–345) |
 //! | `cargo bench --bench handlers`, `queue_call_site`, 5 alternating runs | 262 ns (256–291) | 237 ns (230–244) |
+//! | the same on one CPU (`taskset -c 0`), call site / until written, 3 runs | 211–220 / 333–344 ns | 170–180 / 195–205 ns |
+//!
+//! (On the shared 2-core machine whole runs of either version sometimes take two to
+//! three times as long, with the same number of context switches: compare figures
+//! only within one alternating series.)
 //!
 //! # When the queue is full ([`FullPolicy`])
 //! `capacity` counts records waiting (not yet taken by the listener).
