@@ -130,20 +130,14 @@ pub(crate) fn parse(fmt: &str) -> Vec<Item> {
             conv.width = Num::Star;
             rd.next();
         } else if rd.ch.is_ascii_digit() {
-            let mut w = rd.ch as usize - '0' as usize;
-            while rd.next() {
-                if !rd.ch.is_ascii_digit() {
-                    break;
-                }
-                let d = rd.ch as usize - '0' as usize;
-                if w > (isize::MAX as usize - d) / 10 {
+            match rd.number(isize::MAX as usize) {
+                Some(w) => conv.width = Num::Value(w),
+                None => {
+                    conv.width = Num::Value(0);
                     conv.end = End::Error("width too big");
                     failed = true;
-                    break;
                 }
-                w = w * 10 + d;
             }
-            conv.width = Num::Value(w);
         }
         if !failed && rd.ch == '.' {
             conv.precision = Num::Value(0);
@@ -152,20 +146,13 @@ pub(crate) fn parse(fmt: &str) -> Vec<Item> {
                 conv.precision = Num::Star;
                 rd.next();
             } else if rd.ch.is_ascii_digit() {
-                let mut p = rd.ch as usize - '0' as usize;
-                while rd.next() {
-                    if !rd.ch.is_ascii_digit() {
-                        break;
-                    }
-                    let d = rd.ch as usize - '0' as usize;
-                    if p > (i32::MAX as usize - d) / 10 {
+                match rd.number(i32::MAX as usize) {
+                    Some(p) => conv.precision = Num::Value(p),
+                    None => {
                         conv.end = End::Error("precision too big");
                         failed = true;
-                        break;
                     }
-                    p = p * 10 + d;
                 }
-                conv.precision = Num::Value(p);
             }
         }
         if !failed {
@@ -200,6 +187,24 @@ struct Reader<'c> {
 }
 
 impl Reader<'_> {
+    /// Reads the decimal number starting at the current (digit) character, as
+    /// CPython's `%` parser does for a width or precision; `None` when it would pass
+    /// `limit` (the reader then stands on the digit that overflowed).
+    fn number(&mut self, limit: usize) -> Option<usize> {
+        let mut n = self.ch as usize - '0' as usize;
+        while self.next() {
+            if !self.ch.is_ascii_digit() {
+                break;
+            }
+            let d = self.ch as usize - '0' as usize;
+            if n > (limit - d) / 10 {
+                return None;
+            }
+            n = n * 10 + d;
+        }
+        Some(n)
+    }
+
     fn next(&mut self) -> bool {
         if self.i < self.chars.len() {
             self.ch = self.chars[self.i];
