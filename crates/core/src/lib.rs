@@ -37,6 +37,7 @@ mod manager;
 mod printable_table;
 mod record;
 pub mod report;
+pub mod text;
 mod value;
 
 pub use context::{current_request, RequestScope};

@@ -30,7 +30,6 @@ mod kv;
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock};
 
 use logtree_core::{Level, LogRecord, Manager, Plan};
@@ -146,7 +145,7 @@ impl Bridge {
                             return false;
                         };
                         buf.clear();
-                        let _ = write!(buf, "{}", record.args());
+                        logtree_core::text::push_fmt(&mut buf, *record.args());
                         self.dispatch_with(plan, record, level, &buf, false);
                         if buf.capacity() > 64 * 1024 {
                             *buf = String::new();
