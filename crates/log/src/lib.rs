@@ -170,7 +170,9 @@ impl Bridge {
         literal: bool,
     ) {
         let logger = plan.logger();
-        let mut r = LogRecord::new(logger.name(), level, message);
+        // In a `ManuallyDrop` from the start: wrapping it later moves (copies) the
+        // whole record (callgrind: +76 instructions of memcpy).
+        let mut r = std::mem::ManuallyDrop::new(LogRecord::new(logger.name(), level, message));
         if let Some(name) = logger.static_name() {
             r.set_static_name(name);
         }
@@ -191,9 +193,10 @@ impl Bridge {
             }
         }
         let kvs = record.key_values();
-        if kvs.count() > 0 {
+        let count = kvs.count();
+        if count > 0 {
             let mut c = kv::Collect {
-                extra: Vec::with_capacity(kvs.count()),
+                extra: Vec::with_capacity(count),
                 error: None,
             };
             let _ = kvs.visit(&mut c);
@@ -207,6 +210,17 @@ impl Bridge {
         }
         r.request = logtree_core::current_request();
         plan.dispatch(&r);
+        // Everything above is borrowed (names, message, call site) or empty, unless
+        // there were key-values, a request, or a filter or formatter set an attribute
+        // (`generation` is 0 exactly when none did). Then forgetting the record frees
+        // nothing, and skips the drop glue's check of each of its 20 fields
+        // (callgrind, the `format` scenario: 69 -> 0 instructions a record for
+        // `drop_in_place<LogRecord>`).
+        if count > 0 || r.request.is_some() || r.generation() != 0 {
+            drop(std::mem::ManuallyDrop::into_inner(r));
+        } else {
+            debug_assert!(owns_nothing(&r));
+        }
     }
 
     /// A cache miss (the first call for a target on this thread since the last
@@ -277,6 +291,26 @@ impl log::Log for Bridge {
     fn flush(&self) {
         self.manager.flush();
     }
+}
+
+/// Whether dropping `r` would free nothing (checked in debug builds where the
+/// bridge forgets a record instead of dropping it).
+fn owns_nothing(r: &LogRecord<'_>) -> bool {
+    let borrowed = |c: &Cow<'_, str>| matches!(c, Cow::Borrowed(_));
+    borrowed(&r.name)
+        && borrowed(&r.message)
+        && borrowed(&r.pathname)
+        && borrowed(&r.func_name)
+        && borrowed(&r.process_name)
+        && r.module_path.as_ref().is_none_or(borrowed)
+        && r.thread_name.as_ref().is_none_or(borrowed)
+        && r.extra.capacity() == 0
+        && r.exc_text.is_none()
+        && r.stack_info.is_none()
+        && r.error.is_none()
+        && r.backtrace.is_none()
+        && r.request.is_none()
+        && r.generation() == 0
 }
 
 /// The exception text of an error attached to a record: the error, then each of its
