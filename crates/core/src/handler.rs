@@ -52,7 +52,8 @@ pub trait Handler: Send + Sync + 'static {
         self.flush()
     }
 
-    /// Whether `emit` uses its `text` argument; `false` skips formatting.
+    /// Whether `emit` uses its `text` argument; `false` skips formatting. Asked
+    /// once, when the [`HandlerCell`] is built: the answer must not change.
     fn needs_text(&self) -> bool {
         true
     }
@@ -96,6 +97,8 @@ pub struct HandlerCell {
     filters: Vec<Arc<dyn Filter>>,
     formatter: Option<Arc<dyn Formatter>>,
     handler: Box<dyn Handler>,
+    // `handler.needs_text()`, asked once (a virtual call per record otherwise).
+    needs_text: bool,
     failing: AtomicBool,
     failures: report::FailureLog,
     seq: u64,
@@ -170,6 +173,7 @@ impl HandlerCellBuilder {
             level: AtomicU32::new(self.level.value()),
             filters: self.filters,
             formatter: self.formatter,
+            needs_text: self.handler.needs_text(),
             handler: self.handler,
             failing: AtomicBool::new(false),
             failures: report::FailureLog::default(),
@@ -187,13 +191,20 @@ pub(crate) struct TextCache {
 }
 
 thread_local! {
-    static TEXT: RefCell<TextCache> = RefCell::new(TextCache::default());
+    // Const-initialized: no lazy-initialization check on each access.
+    static TEXT: RefCell<TextCache> = const {
+        RefCell::new(TextCache {
+            key: None,
+            text: String::new(),
+        })
+    };
 }
 
 /// Runs `f` with this thread's reusable text buffer, borrowed in place; a nested call
 /// (a handler that logs) gets a fresh one instead of failing. (Borrowing in place
 /// rather than taking the buffer out and putting it back saved ~60 instructions a
 /// record, callgrind.)
+#[inline(always)]
 pub(crate) fn with_text_cache<R>(f: impl FnOnce(&mut TextCache) -> R) -> R {
     let mut f = Some(f);
     let r = TEXT.try_with(|t| match t.try_borrow_mut() {
@@ -302,7 +313,18 @@ impl HandlerCell {
         self.settle(outcome)
     }
 
+    #[inline]
     fn settle(&self, outcome: std::thread::Result<io::Result<bool>>) -> bool {
+        match outcome {
+            Ok(Ok(true)) if !self.failing.load(Ordering::Relaxed) => true,
+            Ok(Ok(false)) => false,
+            other => self.settle_slow(other),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn settle_slow(&self, outcome: std::thread::Result<io::Result<bool>>) -> bool {
         match outcome {
             Ok(Ok(emitted)) => {
                 if emitted && self.failing.load(Ordering::Relaxed) {
@@ -328,7 +350,7 @@ impl HandlerCell {
                 return Ok(false);
             }
         }
-        if !self.handler.needs_text() {
+        if !self.needs_text {
             self.handler.emit(record, "")?;
             return Ok(true);
         }
