@@ -34,6 +34,7 @@
 
 use std::borrow::Cow;
 
+use logtree_core::text::push_str;
 use logtree_core::LogRecord;
 
 use crate::asctime::TimeFormat;
@@ -115,7 +116,7 @@ impl Lit {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn write(&self, out: &mut String) {
         match self {
             Lit::None => {}
@@ -123,7 +124,7 @@ impl Lit {
             // is ASCII, so the push is a capacity check and a store, with no
             // UTF-8 encoding.
             Lit::Ascii(b) => out.push(char::from(b & 0x7f)),
-            Lit::Text(s) => out.push_str(s),
+            Lit::Text(s) => push_str(out, s),
         }
     }
 }
@@ -492,10 +493,10 @@ impl Plan {
         };
         for step in &self.steps {
             match &step.op {
-                Op::Name => out.push_str(&record.name),
-                Op::Message => out.push_str(&record.message),
-                Op::LevelName => out.push_str(&record.level.name()),
-                Op::FuncName => out.push_str(&record.func_name),
+                Op::Name => push_str(out, &record.name),
+                Op::Message => push_str(out, &record.message),
+                Op::LevelName => push_str(out, &record.level.name()),
+                Op::FuncName => push_str(out, &record.func_name),
                 Op::Asctime => {
                     let cached = match (ctx.asctime, stamp) {
                         (None, Some(s)) => ctx.time.write_cached(s, out),
@@ -519,11 +520,11 @@ impl Plan {
                     Some(s) => push_padded3(out, s.ms),
                     None => run_general(general, record, ctx, out)?,
                 },
-                Op::PathName => out.push_str(&record.pathname),
-                Op::FileName => out.push_str(record.filename()),
-                Op::Module => out.push_str(record.module()),
-                Op::ProcessName => out.push_str(&record.process_name),
-                Op::ThreadName => out.push_str(&record.thread_name()),
+                Op::PathName => push_str(out, &record.pathname),
+                Op::FileName => push_str(out, record.filename()),
+                Op::Module => push_str(out, record.module()),
+                Op::ProcessName => push_str(out, &record.process_name),
+                Op::ThreadName => push_str(out, &record.thread_name()),
                 Op::LevelNo => push_decimal(out, record.levelno().into()),
                 Op::LineNo => push_decimal(out, record.lineno.into()),
                 Op::Process => push_decimal(out, record.process),

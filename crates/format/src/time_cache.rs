@@ -21,6 +21,8 @@
 
 use std::cell::{Cell, RefCell};
 
+use logtree_core::text::push_str;
+
 /// The longest text kept inline.
 pub(crate) const INLINE: usize = 47;
 
@@ -34,13 +36,6 @@ struct Text {
 impl Text {
     const EMPTY: Text = Text {
         len: 0,
-        bytes: [0; INLINE],
-    };
-
-    /// Not a text: what a probe of the table that misses returns (an `Option`
-    /// would be copied once more).
-    const MISSING: Text = Text {
-        len: u8::MAX,
         bytes: [0; INLINE],
     };
 
@@ -97,31 +92,38 @@ thread_local! {
 
 /// Appends formatter `id`'s text for second `secs` if the table holds it, and
 /// says whether it did. `id` is not 0.
+// The text is appended from its slot, not copied out of the `Cell` first (a
+// 48-byte copy onto the stack, then the append from there).
 #[inline]
 pub(crate) fn copy(id: u64, secs: i64, out: &mut String) -> bool {
-    // The closure only reads: small enough for `LocalKey::try_with` to be
-    // inlined. (The table has no destructor, so it is never gone; `try_with`
-    // only makes sure nothing here can panic.)
-    let text = TABLE
-        .try_with(|t| {
-            let last = t.last.get() % SLOTS;
-            if t.keys[last].get() == (id, secs) {
-                t.texts[last].get()
-            } else {
-                Text::MISSING
-            }
-        })
-        .unwrap_or(Text::MISSING);
-    let text = if text.len == Text::MISSING.len {
-        match search(id, secs) {
-            Some(text) => text,
-            None => return false,
+    // `try_with`: the table has no destructor, so it is never gone; this only
+    // makes sure nothing here can panic.
+    let hit = TABLE.try_with(|t| {
+        let last = t.last.get() % SLOTS;
+        if t.keys[last].get() != (id, secs) {
+            return false;
         }
-    } else {
-        text
-    };
-    out.push_str(text.as_str());
-    true
+        // SAFETY: the table belongs to this thread (`Cell` is not `Sync`) and
+        // nothing sets this slot while the reference lives: `push_str` only
+        // touches `out`, which is not the table, and calls nothing back.
+        let text = unsafe { &*t.texts[last].as_ptr() };
+        push_str(out, text.as_str());
+        true
+    });
+    hit == Ok(true) || copy_searched(id, secs, out)
+}
+
+/// [`copy`] when the slot that answered last does not hold the text.
+#[cold]
+#[inline(never)]
+fn copy_searched(id: u64, secs: i64, out: &mut String) -> bool {
+    match search(id, secs) {
+        Some(text) => {
+            out.push_str(text.as_str());
+            true
+        }
+        None => false,
+    }
 }
 
 /// [`copy`] when the slot that answered last does not hold the text.

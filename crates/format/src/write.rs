@@ -11,25 +11,30 @@
 //! spec module's `pad_text` and `value::push_u64` (which validates its digits
 //! as UTF-8).
 
+use logtree_core::text::push_str;
+
 /// `000001002...999`: three digits for every number below 1000.
-const PADDED3: &str = {
-    const fn digits() -> [u8; 3000] {
-        let mut b = [0u8; 3000];
-        let mut i = 0;
-        while i < 1000 {
-            b[i * 3] = b'0' + (i / 100) as u8;
-            b[i * 3 + 1] = b'0' + (i / 10 % 10) as u8;
-            b[i * 3 + 2] = b'0' + (i % 10) as u8;
-            i += 1;
-        }
-        b
+const PADDED3: [u8; 3000] = {
+    let mut b = [0u8; 3000];
+    let mut i = 0;
+    while i < 1000 {
+        b[i * 3] = b'0' + (i / 100) as u8;
+        b[i * 3 + 1] = b'0' + (i / 10 % 10) as u8;
+        b[i * 3 + 2] = b'0' + (i % 10) as u8;
+        i += 1;
     }
-    const DIGITS: [u8; 3000] = digits();
-    match std::str::from_utf8(&DIGITS) {
-        Ok(s) => s,
-        Err(_) => panic!("digits are ASCII"),
-    }
+    b
 };
+
+/// Digits `from..to` of [`PADDED3`].
+#[inline(always)]
+fn digits(from: usize, to: usize) -> &'static str {
+    let bytes = &PADDED3[from..to];
+    // SAFETY: every byte of the table is an ASCII digit, so any slice of it is
+    // UTF-8. (`str::get` checked char boundaries at both ends, and
+    // `str::from_utf8` would walk the bytes.)
+    unsafe { std::str::from_utf8_unchecked(bytes) }
+}
 
 /// Three digits of `n`, which is below 1000 (`%03d`).
 // A slice of a table: one copy of known length. Three divisions and three
@@ -37,8 +42,8 @@ const PADDED3: &str = {
 // layout).
 #[inline]
 pub(crate) fn push_padded3(out: &mut String, n: u32) {
-    let i = n as usize * 3;
-    out.push_str(PADDED3.get(i..i + 3).unwrap_or("???"));
+    let i = (n as usize).min(999) * 3;
+    push_str(out, digits(i, i + 3));
 }
 
 /// `str(v)`.
@@ -52,7 +57,7 @@ pub(crate) fn push_decimal(out: &mut String, v: u64) {
             0
         };
         let i = v as usize * 3;
-        out.push_str(PADDED3.get(i + skip..i + 3).unwrap_or("?"));
+        push_str(out, digits(i + skip, i + 3));
         return;
     }
     let mut buf = [0u8; 20];
