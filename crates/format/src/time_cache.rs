@@ -21,7 +21,7 @@
 
 use std::cell::{Cell, RefCell};
 
-use logtree_core::text::push_str;
+use crate::write;
 
 /// The longest text kept inline.
 pub(crate) const INLINE: usize = 47;
@@ -92,10 +92,20 @@ thread_local! {
 
 /// Appends formatter `id`'s text for second `secs` if the table holds it, and
 /// says whether it did. `id` is not 0.
+pub(crate) fn copy(id: u64, secs: i64, out: &mut String) -> bool {
+    out.reserve(INLINE);
+    // SAFETY: room for `INLINE` bytes, just reserved.
+    unsafe { put(id, secs, out) }
+}
+
+/// [`copy`] without the capacity check, for the fast steps.
+///
+/// # Safety
+/// `out` must have room for [`INLINE`] more bytes.
 // The text is appended from its slot, not copied out of the `Cell` first (a
 // 48-byte copy onto the stack, then the append from there).
-#[inline]
-pub(crate) fn copy(id: u64, secs: i64, out: &mut String) -> bool {
+#[inline(always)]
+pub(crate) unsafe fn put(id: u64, secs: i64, out: &mut String) -> bool {
     // `try_with`: the table has no destructor, so it is never gone; this only
     // makes sure nothing here can panic.
     let hit = TABLE.try_with(|t| {
@@ -104,10 +114,12 @@ pub(crate) fn copy(id: u64, secs: i64, out: &mut String) -> bool {
             return false;
         }
         // SAFETY: the table belongs to this thread (`Cell` is not `Sync`) and
-        // nothing sets this slot while the reference lives: `push_str` only
-        // touches `out`, which is not the table, and calls nothing back.
+        // nothing sets this slot while the reference lives: `put` only touches
+        // `out`, which is not the table, and calls nothing.
         let text = unsafe { &*t.texts[last].as_ptr() };
-        push_str(out, text.as_str());
+        // SAFETY: the caller's contract: room for `INLINE` bytes, and a text has
+        // at most that many.
+        unsafe { write::put(out, text.as_str()) };
         true
     });
     hit == Ok(true) || copy_searched(id, secs, out)
