@@ -21,8 +21,6 @@
 
 use std::cell::{Cell, RefCell};
 
-use crate::write;
-
 /// The longest text kept inline.
 pub(crate) const INLINE: usize = 47;
 
@@ -117,9 +115,20 @@ pub(crate) unsafe fn put(id: u64, secs: i64, out: &mut String) -> bool {
         // nothing sets this slot while the reference lives: `put` only touches
         // `out`, which is not the table, and calls nothing.
         let text = unsafe { &*t.texts[last].as_ptr() };
-        // SAFETY: the caller's contract: room for `INLINE` bytes, and a text has
-        // at most that many.
-        unsafe { write::put(out, text.as_str()) };
+        // All `INLINE` bytes are copied, whatever the text's length: three
+        // 16-byte moves, with no branch on the length (callgrind, the comparison
+        // layout: 315 -> 305 instructions per record, against the short copy of
+        // `text.as_str()`); the length then covers the text alone.
+        let n = usize::from(text.len).min(INLINE);
+        // SAFETY: the caller's contract: room for `INLINE` bytes. The first `n`
+        // bytes are the text, a whole `&str` (`Text::new`), so `out` stays
+        // UTF-8; the bytes after it are in the spare capacity.
+        unsafe {
+            let v = out.as_mut_vec();
+            let len = v.len();
+            std::ptr::copy_nonoverlapping(text.bytes.as_ptr(), v.as_mut_ptr().add(len), INLINE);
+            v.set_len(len + n);
+        }
         true
     });
     hit == Ok(true) || copy_searched(id, secs, out)
