@@ -707,6 +707,67 @@ mod tests {
         assert_eq!(compared, formats.len() * 5 * created.len() * 2);
     }
 
+    /// The fast steps append without checking the capacity, under one
+    /// reservation per record (`fast::Plan::run`; `write::put` asserts the room
+    /// in debug builds): every buffer, empty or full to its capacity, and every
+    /// length of the record's strings around the short-copy sizes, gets what
+    /// the general path writes after what it held.
+    #[test]
+    fn fast_steps_append_within_any_capacity() {
+        let long_literal = "a literal text longer than thirty-two bytes, é";
+        let formats = [
+            "%(asctime)s.%(msecs)03d %(levelname)s %(name)s %(message)s".to_owned(),
+            format!("%(asctime)s{long_literal}%(msecs)03d{long_literal}%(message)s{long_literal}"),
+            "%(process)d %(thread)d %(lineno)d %(levelno)d|%(funcName)s|%(pathname)s|%(filename)s|%(module)s|%(processName)s|%(threadName)s".to_owned(),
+            "%(levelname)-9s|%(lineno)5d|%(message)r|%(name)s%(name)s%(message)s".to_owned(),
+            "{asctime} {levelname:<8} {name}: {message} [{process:d}:{lineno:d}]".to_owned(),
+        ];
+        let texts: Vec<String> = [0usize, 1, 3, 4, 7, 8, 15, 16, 31, 32, 33, 64, 200]
+            .iter()
+            .map(|&n| "n".repeat(n))
+            .chain(["é".repeat(17), "日本語".to_owned()])
+            .collect();
+        let mut compared = 0;
+        for (i, format) in formats.iter().enumerate() {
+            let style = if i == 4 { Style::Brace } else { Style::Percent };
+            let builder = || {
+                TextFormatter::builder()
+                    .format(format.as_str())
+                    .style(style)
+                    .datefmt("%Y-%m-%d %H:%M:%S")
+                    .utc(true)
+            };
+            let fast = builder().build().unwrap();
+            let general = builder().general_only().build().unwrap();
+            for name in &texts {
+                for message in &texts {
+                    let mut r = LogRecord::new(name.as_str(), Level::INFO, message.as_str());
+                    r.created = 1_700_000_000.125;
+                    r.func_name = message.as_str().into();
+                    r.pathname = format!("/src/{name}.rs").into();
+                    r.lineno = 123_456;
+                    r.process = u64::MAX;
+                    let mut want = String::new();
+                    general.format(&r, &mut want).unwrap();
+                    for (cap, filled) in [(0, 0), (1, 1), (32, 31), (64, 64), (100, 40), (512, 0)] {
+                        let mut out = String::with_capacity(cap);
+                        out.push_str(&"p".repeat(filled));
+                        out.shrink_to(cap.max(filled));
+                        fast.format(&r, &mut out).unwrap();
+                        assert_eq!(&out[..filled], "p".repeat(filled));
+                        assert_eq!(
+                            &out[filled..],
+                            want,
+                            "{format:?} name {name:?} message {message:?} cap {cap}"
+                        );
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(compared, formats.len() * texts.len() * texts.len() * 6);
+    }
+
     /// A record formatted by a thread-local's destructor, when the formatter's
     /// own thread-locals may be gone: still formatted, no panic (which would
     /// abort the process here).

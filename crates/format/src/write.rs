@@ -11,25 +11,30 @@
 //! spec module's `pad_text` and `value::push_u64` (which validates its digits
 //! as UTF-8).
 
+use logtree_core::text::push_str;
+
 /// `000001002...999`: three digits for every number below 1000.
-const PADDED3: &str = {
-    const fn digits() -> [u8; 3000] {
-        let mut b = [0u8; 3000];
-        let mut i = 0;
-        while i < 1000 {
-            b[i * 3] = b'0' + (i / 100) as u8;
-            b[i * 3 + 1] = b'0' + (i / 10 % 10) as u8;
-            b[i * 3 + 2] = b'0' + (i % 10) as u8;
-            i += 1;
-        }
-        b
+const PADDED3: [u8; 3000] = {
+    let mut b = [0u8; 3000];
+    let mut i = 0;
+    while i < 1000 {
+        b[i * 3] = b'0' + (i / 100) as u8;
+        b[i * 3 + 1] = b'0' + (i / 10 % 10) as u8;
+        b[i * 3 + 2] = b'0' + (i % 10) as u8;
+        i += 1;
     }
-    const DIGITS: [u8; 3000] = digits();
-    match std::str::from_utf8(&DIGITS) {
-        Ok(s) => s,
-        Err(_) => panic!("digits are ASCII"),
-    }
+    b
 };
+
+/// Digits `from..to` of [`PADDED3`].
+#[inline(always)]
+fn digits(from: usize, to: usize) -> &'static str {
+    let bytes = &PADDED3[from..to];
+    // SAFETY: every byte of the table is an ASCII digit, so any slice of it is
+    // UTF-8. (`str::get` checked char boundaries at both ends, and
+    // `str::from_utf8` would walk the bytes.)
+    unsafe { std::str::from_utf8_unchecked(bytes) }
+}
 
 /// Three digits of `n`, which is below 1000 (`%03d`).
 // A slice of a table: one copy of known length. Three divisions and three
@@ -37,12 +42,118 @@ const PADDED3: &str = {
 // layout).
 #[inline]
 pub(crate) fn push_padded3(out: &mut String, n: u32) {
-    let i = n as usize * 3;
-    out.push_str(PADDED3.get(i..i + 3).unwrap_or("???"));
+    let i = (n as usize).min(999) * 3;
+    push_str(out, digits(i, i + 3));
 }
 
-/// `str(v)`.
-pub(crate) fn push_decimal(out: &mut String, v: u64) {
+/// Appends `s` to `out` without checking the capacity: the fast steps reserve
+/// once per record ([`Plan::run`](crate::fast::Plan::run)) and then append
+/// under that reservation.
+///
+/// # Safety
+/// `out` must have room for `s`: `out.capacity() - out.len() >= s.len()`.
+#[inline(always)]
+pub(crate) unsafe fn put(out: &mut String, s: &str) {
+    let n = s.len();
+    let len = out.len();
+    debug_assert!(out.capacity() - len >= n, "put beyond the reservation");
+    // SAFETY: the caller's contract: the spare capacity holds `n` bytes. The
+    // bytes appended are `s`'s, so `out` stays UTF-8.
+    unsafe {
+        let v = out.as_mut_vec();
+        let dst = v.as_mut_ptr().add(len);
+        if n <= 32 {
+            copy_short(s.as_ptr(), dst, n);
+        } else {
+            std::ptr::copy_nonoverlapping(s.as_ptr(), dst, n);
+        }
+        v.set_len(len + n);
+    }
+}
+
+/// Appends the ASCII byte `b` without checking the capacity.
+///
+/// # Safety
+/// `out` must have room for one more byte, and `b` must be ASCII.
+#[inline(always)]
+pub(crate) unsafe fn put_ascii(out: &mut String, b: u8) {
+    let len = out.len();
+    debug_assert!(out.capacity() > len && b.is_ascii());
+    // SAFETY: the caller's contract: room for the byte, which is ASCII.
+    unsafe {
+        let v = out.as_mut_vec();
+        *v.as_mut_ptr().add(len) = b;
+        v.set_len(len + 1);
+    }
+}
+
+/// Copies `n <= 32` bytes without a call (the short path of
+/// [`logtree_core::text::push_str`]): two loads and two stores that may
+/// overlap, of the widest size that fits.
+///
+/// # Safety
+/// `src` must be readable and `dst` writable for `n` bytes, and they must not
+/// overlap.
+#[inline(always)]
+unsafe fn copy_short(src: *const u8, dst: *mut u8, n: usize) {
+    use std::ptr::{read_unaligned as rd, write_unaligned as wr};
+    // SAFETY: the caller's contract; each access below is within the first `n`
+    // bytes.
+    unsafe {
+        if n >= 16 {
+            let a = rd(src as *const [u8; 16]);
+            let b = rd(src.add(n - 16) as *const [u8; 16]);
+            wr(dst as *mut [u8; 16], a);
+            wr(dst.add(n - 16) as *mut [u8; 16], b);
+        } else if n >= 8 {
+            let a = rd(src as *const u64);
+            let b = rd(src.add(n - 8) as *const u64);
+            wr(dst as *mut u64, a);
+            wr(dst.add(n - 8) as *mut u64, b);
+        } else if n >= 4 {
+            let a = rd(src as *const u32);
+            let b = rd(src.add(n - 4) as *const u32);
+            wr(dst as *mut u32, a);
+            wr(dst.add(n - 4) as *mut u32, b);
+        } else if n > 0 {
+            let a = *src;
+            let b = *src.add(n / 2);
+            let c = *src.add(n - 1);
+            *dst = a;
+            *dst.add(n / 2) = b;
+            *dst.add(n - 1) = c;
+        }
+    }
+}
+
+/// [`push_padded3`] without the capacity check.
+///
+/// # Safety
+/// `out` must have room for 3 more bytes.
+#[inline(always)]
+pub(crate) unsafe fn put_padded3(out: &mut String, n: u32) {
+    let i = (n as usize).min(999) * 3;
+    // SAFETY: the caller's contract, for the 3 bytes.
+    unsafe { put(out, digits(i, i + 3)) }
+}
+
+/// The most bytes [`push_decimal`] writes: `u64::MAX` has 20 digits.
+pub(crate) const MAX_DECIMAL: usize = 20;
+
+/// [`push_decimal`] without the capacity check.
+///
+/// # Safety
+/// `out` must have room for [`MAX_DECIMAL`] more bytes.
+pub(crate) unsafe fn put_decimal(out: &mut String, v: u64) {
+    let mut buf = [0u8; MAX_DECIMAL];
+    let text = decimal(v, &mut buf);
+    // SAFETY: the caller's contract; `text` has at most 20 bytes.
+    unsafe { put(out, text) }
+}
+
+/// `str(v)`, in `buf` or in the digit table.
+#[inline]
+fn decimal(v: u64, buf: &mut [u8; MAX_DECIMAL]) -> &str {
     if v < 1000 {
         let skip = if v < 10 {
             2
@@ -52,10 +163,8 @@ pub(crate) fn push_decimal(out: &mut String, v: u64) {
             0
         };
         let i = v as usize * 3;
-        out.push_str(PADDED3.get(i + skip..i + 3).unwrap_or("?"));
-        return;
+        return digits(i + skip, i + 3);
     }
-    let mut buf = [0u8; 20];
     let mut i = buf.len();
     let mut v = v;
     while v > 0 {
@@ -63,11 +172,14 @@ pub(crate) fn push_decimal(out: &mut String, v: u64) {
         buf[i] = b'0' + (v % 10) as u8;
         v /= 10;
     }
-    out.reserve(buf.len() - i);
-    for &b in &buf[i..] {
-        // The mask tells the compiler the byte is ASCII (it is a digit).
-        out.push(char::from(b & 0x7f));
-    }
+    // SAFETY: the bytes from `i` on are ASCII digits.
+    unsafe { std::str::from_utf8_unchecked(&buf[i..]) }
+}
+
+/// `str(v)`.
+pub(crate) fn push_decimal(out: &mut String, v: u64) {
+    let mut buf = [0u8; MAX_DECIMAL];
+    push_str(out, decimal(v, &mut buf));
 }
 
 /// `s` padded with `fill` to `width` characters, aligned by `align` (`<`, `>`
