@@ -169,7 +169,13 @@ mod tests {
     #[test]
     fn writer_matches_format() {
         let mut out = String::new();
-        push_fmt(&mut out, format_args!("{:>6}|{:<4}|{:.3}|{:?}", 42, "ab", 1.0 / 3.0, "q\""));
-        assert_eq!(out, format!("{:>6}|{:<4}|{:.3}|{:?}", 42, "ab", 1.0 / 3.0, "q\""));
+        push_fmt(
+            &mut out,
+            format_args!("{:>6}|{:<4}|{:.3}|{:?}", 42, "ab", 1.0 / 3.0, "q\""),
+        );
+        assert_eq!(
+            out,
+            format!("{:>6}|{:<4}|{:.3}|{:?}", 42, "ab", 1.0 / 3.0, "q\"")
+        );
     }
 }

@@ -542,7 +542,12 @@ impl Plan {
             match &step.op {
                 Op::Name => push_leaving(out, &record.name, room),
                 Op::Message => push_leaving(out, &record.message, room),
-                Op::LevelName => push_leaving(out, &record.level.name(), room),
+                // The standard names without a `Cow` (callgrind: see
+                // `Level::static_name`).
+                Op::LevelName => match record.level.static_name() {
+                    Some(name) => push_leaving(out, name, room),
+                    None => push_leaving(out, &record.level.name(), room),
+                },
                 Op::FuncName => push_leaving(out, &record.func_name, room),
                 Op::Asctime => {
                     let cached = match (ctx.asctime, stamp) {
