@@ -302,8 +302,8 @@ fn owns_nothing(r: &LogRecord<'_>) -> bool {
         && borrowed(&r.pathname)
         && borrowed(&r.func_name)
         && borrowed(&r.process_name)
-        && r.module_path.as_ref().is_none_or(borrowed)
-        && r.thread_name.as_ref().is_none_or(borrowed)
+        && r.module_path.as_ref().map_or(true, borrowed)
+        && r.thread_name.as_ref().map_or(true, borrowed)
         && r.extra.capacity() == 0
         && r.exc_text.is_none()
         && r.stack_info.is_none()
