@@ -111,9 +111,10 @@
 //!   `panic = "abort"` (no `atexit` hooks run); an unwinding panic out of `main`
 //!   runs them;
 //! - with the listener stuck beyond 1.5 s: the rest of the batch it is writing
-//!   (up to `capacity` records); and, if it is stuck inside a target's own lock,
-//!   whatever is queued behind it (the helper blocks on that lock too, and the
-//!   exit goes on after 1 s);
+//!   (up to `capacity` records; if it is only slow and comes back while the helper
+//!   writes, that rest may land after records queued behind it); and, if it is
+//!   stuck inside a target's own lock, whatever is queued behind it (the helper
+//!   blocks on that lock too, and the exit goes on after 1 s);
 //! - `exit` called by a target on the listener thread: the rest of the batch the
 //!   listener was writing (records queued after it are written);
 //! - whatever other threads log while the exit runs beyond the hook's time.
