@@ -15,7 +15,10 @@
 //! The exit hook (`atexit`) flushes every live buffered core, so records are not
 //! lost when `main` returns or `std::process::exit` is called without a shutdown;
 //! it waits at most 100 ms for a core's lock, so a thread stuck in a write cannot
-//! hang the exit.
+//! hang the exit. The same hook first drains every live queue handler (see
+//! `queue.rs`, Lifecycle), so text a queue hands to a buffered file at exit is
+//! written too: one hook for both, registered once, so their order does not depend
+//! on which kind of handler was built first.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Once, OnceLock, Weak};
@@ -107,6 +110,11 @@ pub(crate) fn register(core: Weak<FileCore>) {
     all.retain(|w| w.strong_count() > 0);
     all.push(core);
     drop(all);
+    register_exit_hook();
+}
+
+/// Registers the exit hook, once per process.
+pub(crate) fn register_exit_hook() {
     EXIT_HOOK.call_once(|| {
         // SAFETY: `flush_all_at_exit` is an `extern "C" fn()` that never unwinds.
         unsafe {
@@ -116,6 +124,8 @@ pub(crate) fn register(core: Weak<FileCore>) {
 }
 
 extern "C" fn flush_all_at_exit() {
+    // Queues first: what they hand on may land in a file's buffer.
+    let _ = std::panic::catch_unwind(crate::queue::drain_all_at_exit);
     let _ = std::panic::catch_unwind(|| {
         let cores: Vec<_> = match ALL.try_lock_for(Duration::from_millis(100)) {
             Some(all) => all.iter().filter_map(Weak::upgrade).collect(),

@@ -77,6 +77,47 @@
 //! after it has handled every queued record, flushes the targets and joins the
 //! thread; records arriving once the listener has stopped are handled synchronously
 //! on the caller's thread, so none is lost and each thread's records stay in order.
+//!
+//! ## At process exit
+//! [`ShutdownGuard`](crate::ShutdownGuard) / `Manager::shutdown` is the orderly
+//! way. Without it (`std::process::exit`, or `main` returning without a guard) an
+//! `atexit` hook, registered once (the one that writes file buffers,
+//! `flusher.rs`), drains every queue not yet closed, newest first, *before* it
+//! writes the file buffers, so text a queue hands to a buffered [`FileHandler`]
+//! reaches the file:
+//! 1. the queue is marked closing and the hook waits, at most 1.5 s, for the
+//!    listener to write the batch it holds and everything queued behind it (as
+//!    `close`, without the join); callers on other threads keep queueing meanwhile;
+//! 2. if the listener has not finished (a target is stuck, or `exit` was called by a
+//!    target on the listener thread itself), a helper thread takes its place and
+//!    writes what is queued, in order, until the queue is empty; the listener stops
+//!    when it comes back, without taking another batch;
+//! 3. the targets are flushed; then callers write synchronously, as after `close`.
+//!
+//! Steps 2–3 run on a helper thread the hook waits for at most 1 s, so a target
+//! that is stuck, or whose lock the exiting thread holds (`exit` called inside it),
+//! cannot hang the exit; all queues together get at most about 3 s (each at least
+//! 0.1 s). Nothing is added to the per-record path: the registry is a list of weak
+//! references, touched when a queue is built and at exit.
+//!
+//! Measured (`tests/reliability.rs`, debug build): 50,000 records through a queue
+//! into a buffered file and a slow target, `exit(0)` right after the last call
+//! (1,300–8,500 still queued): all 50,000 lines in the file, whole and in order, on
+//! both roads, the child done in about 0.6 s. A listener stuck 60 s in a target:
+//! the exit takes 1.6 s and every record queued behind it is written.
+//!
+//! What is still lost:
+//! - everything, on `_exit`, `abort`, a fatal signal, `SIGKILL`, or a panic with
+//!   `panic = "abort"` (no `atexit` hooks run); an unwinding panic out of `main`
+//!   runs them;
+//! - with the listener stuck beyond 1.5 s: the rest of the batch it is writing
+//!   (up to `capacity` records; if it is only slow and comes back while the helper
+//!   writes, that rest may land after records queued behind it); and, if it is
+//!   stuck inside a target's own lock, whatever is queued behind it (the helper
+//!   blocks on that lock too, and the exit goes on after 1 s);
+//! - `exit` called by a target on the listener thread: the rest of the batch the
+//!   listener was writing (records queued after it are written);
+//! - whatever other threads log while the exit runs beyond the hook's time.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -84,7 +125,7 @@ use std::fmt;
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, Weak};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
@@ -219,6 +260,9 @@ struct State {
     closing: bool,
     /// The listener has written everything and stopped: callers write themselves.
     done: bool,
+    /// The exit hook took over from a stuck listener: the listener stops (without
+    /// taking another batch) when it comes back.
+    taken_over: bool,
     /// The last flush ticket given out, and the last one done.
     tickets: u64,
     flushed: u64,
@@ -444,6 +488,7 @@ impl QueueHandlerBuilder {
             .spawn(move || listen(&s))
             .map_err(|e| Error::io("cannot start the queue listener thread", e))?;
         let _ = shared.listener.set(thread.thread().id());
+        register_for_exit(&shared);
         Ok(QueueHandler {
             shared,
             policy: self.policy,
@@ -466,6 +511,9 @@ fn listen(shared: &Shared) {
         // themselves from now on, so nothing waits for a listener that is gone.
         report::report("QueueHandler listener stopped by a panic; records are now written by the logging threads");
         let mut st = shared.state.lock();
+        if st.taken_over {
+            return; // the exit hook writes what is queued
+        }
         let mut left = std::mem::take(&mut st.batch);
         shared.finish(st);
         let mut stand_in = LogRecord::new("", Level::NOTSET, "");
@@ -489,6 +537,9 @@ fn run(shared: &Shared) {
     let mut reporter = DropReporter::default();
     loop {
         let mut st = shared.state.lock();
+        if st.taken_over {
+            break;
+        }
         if st.batch.entries.is_empty() {
             if st.closing {
                 shared.finish(st);
@@ -503,7 +554,7 @@ fn run(shared: &Shared) {
                 shared.work.wait(&mut st);
                 st.idle = false;
             }
-            if st.batch.entries.is_empty() {
+            if st.batch.entries.is_empty() || st.taken_over {
                 continue; // closing
             }
         }
@@ -519,6 +570,151 @@ fn run(shared: &Shared) {
     }
     shared.flush_targets();
     reporter.maybe_report(shared, true);
+}
+
+/// Every queue built, for the exit hook (dead ones are pruned at each build).
+static LIVE: Mutex<Vec<Weak<Shared>>> = Mutex::new(Vec::new());
+
+/// How long the exit hook waits for one queue's listener to write what it holds.
+const EXIT_LISTENER_WAIT: Duration = Duration::from_millis(1500);
+/// How long it waits for what it took over (written on a helper thread).
+const EXIT_TAKEOVER_WAIT: Duration = Duration::from_millis(1000);
+/// The most the exit hook spends on all queues together.
+const EXIT_BUDGET: Duration = Duration::from_secs(3);
+/// What a queue is given even when the budget is spent.
+const EXIT_MIN_WAIT: Duration = Duration::from_millis(100);
+
+fn register_for_exit(shared: &Arc<Shared>) {
+    let mut live = LIVE.lock();
+    live.retain(|w| w.strong_count() > 0);
+    live.push(Arc::downgrade(shared));
+    drop(live);
+    crate::flusher::register_exit_hook();
+}
+
+/// Called by the exit hook (`flusher.rs`), before file buffers are written: every
+/// live queue, newest first (a queue in front of another hands on before the
+/// other drains), hands what it holds to its targets and flushes them.
+pub(crate) fn drain_all_at_exit() {
+    let start = Instant::now();
+    let queues: Vec<Arc<Shared>> = match LIVE.try_lock_for(EXIT_MIN_WAIT) {
+        Some(live) => live.iter().rev().filter_map(Weak::upgrade).collect(),
+        None => return,
+    };
+    for q in queues {
+        let left = EXIT_BUDGET
+            .saturating_sub(start.elapsed())
+            .max(EXIT_MIN_WAIT);
+        let _ = catch_unwind(AssertUnwindSafe(|| q.drain_at_exit(left)));
+    }
+}
+
+impl Shared {
+    /// Stops the listener once it has written everything queued (as `close`
+    /// does, without joining), waiting at most `EXIT_LISTENER_WAIT`; if it has
+    /// not (a target is stuck, or this is the listener itself), takes over what is
+    /// still queued. Either way the targets are flushed, on a helper thread that
+    /// is given at most `EXIT_TAKEOVER_WAIT`: a target whose lock this thread
+    /// holds (exit called inside it) or that is stuck cannot hang the exit.
+    fn drain_at_exit(self: Arc<Self>, budget: Duration) {
+        let now = Instant::now();
+        let listener_until = now + EXIT_LISTENER_WAIT.min(budget);
+        let Some(mut st) = self.state.try_lock_until(listener_until) else {
+            return;
+        };
+        if st.done {
+            // Closed before: its records went straight to the targets since.
+            return;
+        }
+        {
+            st.closing = true;
+            if st.idle {
+                st.idle = false;
+                self.work.notify_one();
+            }
+            if !self.on_listener() {
+                while !st.done {
+                    if self.flushed.wait_until(&mut st, listener_until).timed_out() {
+                        break;
+                    }
+                }
+            }
+        }
+        // The listener is stuck (or is this thread): a helper takes its place
+        // until the queue is empty (callers keep queueing meanwhile, so each
+        // thread's records stay in order), then callers write themselves.
+        let take_over = !st.done;
+        st.taken_over = take_over;
+        drop(st);
+        let left = budget.saturating_sub(now.elapsed()).max(EXIT_MIN_WAIT);
+        let until = Instant::now() + EXIT_TAKEOVER_WAIT.min(left);
+        let me = self.clone();
+        let work = move || {
+            if take_over {
+                me.write_until_empty();
+            }
+            me.flush_targets();
+        };
+        if !run_bounded(work, until, !self.on_listener()) && take_over {
+            self.finish(self.state.lock());
+        }
+    }
+
+    /// The listener's loop, on the exit hook's helper, until the queue is empty.
+    fn write_until_empty(&self) {
+        let mut batch = Batch::default();
+        let mut stand_in = LogRecord::new("", Level::NOTSET, "");
+        loop {
+            let mut st = self.state.lock();
+            if st.batch.entries.is_empty() {
+                self.finish(st);
+                return;
+            }
+            std::mem::swap(&mut st.batch, &mut batch);
+            let wake = st.waiting > 0;
+            drop(st);
+            if wake {
+                self.room.notify_all();
+            }
+            self.write(&batch, &mut stand_in);
+            batch.clear();
+        }
+    }
+}
+
+/// Runs `work` on a helper thread and waits for it until `until`; if no thread
+/// can be made, runs it here when `inline_ok`. `false` if it was not run at all.
+fn run_bounded(work: impl FnOnce() + Send + 'static, until: Instant, inline_ok: bool) -> bool {
+    let job = Arc::new(Mutex::new(Some(work)));
+    let done = Arc::new((Mutex::new(false), Condvar::new()));
+    let (j, d) = (job.clone(), done.clone());
+    let spawned = std::thread::Builder::new()
+        .name("logtree-queue-exit".to_owned())
+        .spawn(move || {
+            let work = j.lock().take();
+            if let Some(work) = work {
+                let _ = catch_unwind(AssertUnwindSafe(work));
+            }
+            *d.0.lock() = true;
+            d.1.notify_all();
+        });
+    if spawned.is_err() {
+        let work = job.lock().take();
+        return match (work, inline_ok) {
+            (Some(work), true) => {
+                let _ = catch_unwind(AssertUnwindSafe(work));
+                true
+            }
+            _ => false,
+        };
+    }
+    let mut finished = done.0.lock();
+    while !*finished {
+        if done.1.wait_until(&mut finished, until).timed_out() {
+            break;
+        }
+    }
+    true
 }
 
 /// Spins, then yields, until `ready` is set or the budget is spent.

@@ -2,10 +2,10 @@
 //! queued records are written when `main` returns, even by `?` or a panic that
 //! unwinds.
 //!
-//! (Buffered file handlers are also written by an `atexit` hook, but queue and
-//! memory handlers need their listener and target, which only an orderly shutdown
-//! gives: newest handler first, so a memory or queue handler hands its records on
-//! before its targets close.)
+//! (Buffered file handlers are also written by an `atexit` hook, and queue
+//! handlers are drained by it, within a bounded time (see the `QueueHandler` docs);
+//! memory handlers need an orderly shutdown: newest handler first, so a memory or
+//! queue handler hands its records on before its targets close.)
 
 use std::fmt;
 use std::sync::Arc;
