@@ -43,6 +43,40 @@ pub fn push_str(out: &mut String, s: &str) {
     }
 }
 
+/// Appends `s` to `out` without checking the capacity, for writers that reserve
+/// once for several pieces (the formatter's fast steps do, once per record).
+///
+/// ```
+/// let mut s = String::with_capacity(16);
+/// // SAFETY: 16 bytes of room, 11 appended.
+/// unsafe { logtree_core::text::push_str_unchecked(&mut s, "hello world") };
+/// assert_eq!(s, "hello world");
+/// ```
+///
+/// # Safety
+/// `out` must have room for `s`: `out.capacity() - out.len() >= s.len()`.
+#[inline(always)]
+pub unsafe fn push_str_unchecked(out: &mut String, s: &str) {
+    let n = s.len();
+    let len = out.len();
+    debug_assert!(
+        out.capacity() - len >= n,
+        "push_str_unchecked beyond the room"
+    );
+    // SAFETY: the caller's contract: the spare capacity holds `n` bytes. The bytes
+    // appended are `s`'s, so `out` stays UTF-8.
+    unsafe {
+        let v = out.as_mut_vec();
+        let dst = v.as_mut_ptr().add(len);
+        if n <= 32 {
+            copy_short(s.as_ptr(), dst, n);
+        } else {
+            std::ptr::copy_nonoverlapping(s.as_ptr(), dst, n);
+        }
+        v.set_len(len + n);
+    }
+}
+
 /// Long pieces and a full buffer: out of line, so that the short path above keeps
 /// no registers to save (a leaf: ~15 instructions a piece instead of ~28).
 #[cold]

@@ -54,21 +54,8 @@ pub(crate) fn push_padded3(out: &mut String, n: u32) {
 /// `out` must have room for `s`: `out.capacity() - out.len() >= s.len()`.
 #[inline(always)]
 pub(crate) unsafe fn put(out: &mut String, s: &str) {
-    let n = s.len();
-    let len = out.len();
-    debug_assert!(out.capacity() - len >= n, "put beyond the reservation");
-    // SAFETY: the caller's contract: the spare capacity holds `n` bytes. The
-    // bytes appended are `s`'s, so `out` stays UTF-8.
-    unsafe {
-        let v = out.as_mut_vec();
-        let dst = v.as_mut_ptr().add(len);
-        if n <= 32 {
-            copy_short(s.as_ptr(), dst, n);
-        } else {
-            std::ptr::copy_nonoverlapping(s.as_ptr(), dst, n);
-        }
-        v.set_len(len + n);
-    }
+    // SAFETY: the caller's contract, passed on.
+    unsafe { logtree_core::text::push_str_unchecked(out, s) }
 }
 
 /// Appends the ASCII byte `b` without checking the capacity.
@@ -84,45 +71,6 @@ pub(crate) unsafe fn put_ascii(out: &mut String, b: u8) {
         let v = out.as_mut_vec();
         *v.as_mut_ptr().add(len) = b;
         v.set_len(len + 1);
-    }
-}
-
-/// Copies `n <= 32` bytes without a call (the short path of
-/// [`logtree_core::text::push_str`]): two loads and two stores that may
-/// overlap, of the widest size that fits.
-///
-/// # Safety
-/// `src` must be readable and `dst` writable for `n` bytes, and they must not
-/// overlap.
-#[inline(always)]
-unsafe fn copy_short(src: *const u8, dst: *mut u8, n: usize) {
-    use std::ptr::{read_unaligned as rd, write_unaligned as wr};
-    // SAFETY: the caller's contract; each access below is within the first `n`
-    // bytes.
-    unsafe {
-        if n >= 16 {
-            let a = rd(src as *const [u8; 16]);
-            let b = rd(src.add(n - 16) as *const [u8; 16]);
-            wr(dst as *mut [u8; 16], a);
-            wr(dst.add(n - 16) as *mut [u8; 16], b);
-        } else if n >= 8 {
-            let a = rd(src as *const u64);
-            let b = rd(src.add(n - 8) as *const u64);
-            wr(dst as *mut u64, a);
-            wr(dst.add(n - 8) as *mut u64, b);
-        } else if n >= 4 {
-            let a = rd(src as *const u32);
-            let b = rd(src.add(n - 4) as *const u32);
-            wr(dst as *mut u32, a);
-            wr(dst.add(n - 4) as *mut u32, b);
-        } else if n > 0 {
-            let a = *src;
-            let b = *src.add(n / 2);
-            let c = *src.add(n - 1);
-            *dst = a;
-            *dst.add(n / 2) = b;
-            *dst.add(n - 1) = c;
-        }
     }
 }
 
