@@ -107,19 +107,14 @@ impl StreamHandler {
         &self.name
     }
 
-    fn write_record(&self, bytes: &[u8]) -> io::Result<()> {
-        match &self.target {
-            Target::Stdout => {
-                let mut out = io::stdout().lock();
-                out.write_all(bytes)?;
-                out.flush()
-            }
-            Target::Stderr => io::stderr().lock().write_all(bytes),
-            Target::Writer(w) => {
-                let mut w = w.lock();
-                w.writer.write_all(bytes)?;
-                w.writer.flush()
-            }
+    /// One line to stdout (then flushed, as Python does) or stderr (unbuffered).
+    fn write_std(bytes: &[u8], stdout: bool) -> io::Result<()> {
+        if stdout {
+            let mut out = io::stdout().lock();
+            out.write_all(bytes)?;
+            out.flush()
+        } else {
+            io::stderr().lock().write_all(bytes)
         }
     }
 }
@@ -177,7 +172,7 @@ impl StreamHandler {
     /// `emit` for stdout and stderr: the line is built in this thread's buffer,
     /// then written under the stream's process-wide lock.
     #[inline(never)]
-    fn emit_std(&self, text: &str) -> io::Result<()> {
+    fn emit_std(&self, text: &str, stdout: bool) -> io::Result<()> {
         let build = |line: &mut Vec<u8>| {
             line.clear();
             append_record(line, text, &self.terminator);
@@ -186,7 +181,7 @@ impl StreamHandler {
         let reused = LINE.try_with(|cell| {
             cell.try_borrow_mut().ok().map(|mut line| {
                 build(&mut line);
-                let r = self.write_record(&line);
+                let r = Self::write_std(&line, stdout);
                 if line.capacity() > MAX_KEPT_LINE {
                     *line = Vec::new();
                 }
@@ -198,7 +193,7 @@ impl StreamHandler {
             _ => {
                 let mut line = Vec::with_capacity(text.len() + self.terminator.len());
                 build(&mut line);
-                self.write_record(&line)
+                Self::write_std(&line, stdout)
             }
         }
     }
@@ -211,21 +206,21 @@ impl Handler for StreamHandler {
         // terminator stored rather than `memcpy`d. Callgrind, `benches/compare`
         // `format` scenario, the handler's instructions per record (`emit` and
         // below, `memcpy` and the counting writer included): 154 -> 104.
-        if let Target::Writer(w) = &self.target {
-            let mut w = w.lock();
-            let Line { buf, writer } = &mut *w;
-            buf.clear();
-            append_record(buf, text, &self.terminator);
-            let r = match writer.write_all(buf) {
-                Ok(()) => writer.flush(),
-                Err(e) => Err(e),
-            };
-            if buf.capacity() > MAX_KEPT_LINE {
-                *buf = Vec::new();
-            }
-            return r;
+        let Target::Writer(w) = &self.target else {
+            return self.emit_std(text, matches!(self.target, Target::Stdout));
+        };
+        let mut w = w.lock();
+        let Line { buf, writer } = &mut *w;
+        buf.clear();
+        append_record(buf, text, &self.terminator);
+        let r = match writer.write_all(buf) {
+            Ok(()) => writer.flush(),
+            Err(e) => Err(e),
+        };
+        if buf.capacity() > MAX_KEPT_LINE {
+            *buf = Vec::new();
         }
-        self.emit_std(text)
+        r
     }
 
     fn flush(&self) -> io::Result<()> {
