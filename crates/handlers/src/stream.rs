@@ -1,11 +1,13 @@
 //! [`StreamHandler`]: Python's `logging.StreamHandler`, writing each record with its
 //! terminator to stdout, stderr or any `Write + Send`.
 //!
-//! Each record is built (text and terminator) in a reused buffer and handed to the
-//! stream in one `write_all`, then the stream is flushed, as Python flushes after
-//! every record. For a writer the buffer is the handler's own, kept under the
-//! writer's lock (one lock per record, no thread-local); for stdout and stderr it is
-//! a per-thread buffer. Stdout and stderr go through `std::io::stdout()` and
+//! Each record (text and terminator) is handed to the stream in one `write_all`,
+//! then the stream is flushed, as Python flushes after every record. From a
+//! [`HandlerCell`](logtree_core::HandlerCell) ([`Handler::emit_line`]) the
+//! terminator is appended to the cell's buffer, in place; a direct
+//! [`Handler::emit`] (a queue's listener) builds the line in a reused buffer: for a
+//! writer the handler's own, kept under the writer's lock (one lock per record, no
+//! thread-local), for stdout and stderr a per-thread buffer. Stdout and stderr go through `std::io::stdout()` and
 //! `std::io::stderr()`, whose process-wide locks keep two handlers on the same
 //! stream (or a handler and `println!`) in line order. `close()` flushes and does
 //! not close the stream: records arriving afterwards are still written, as in
@@ -16,7 +18,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::io::{self, Write};
 
-use logtree_core::{Handler, LogRecord};
+use logtree_core::{Handler, Line as TextLine, LogRecord};
 use parking_lot::Mutex;
 
 use crate::sink::append_record;
@@ -200,6 +202,23 @@ impl StreamHandler {
 }
 
 impl Handler for StreamHandler {
+    /// What the cell calls: the terminator is appended to the cell's own buffer for
+    /// the one write, so the text is not copied.
+    fn emit_line(&self, _: &LogRecord<'_>, mut line: TextLine<'_>) -> io::Result<()> {
+        let term = &*self.terminator;
+        match &self.target {
+            Target::Writer(w) => line.with_suffix(term, |full| {
+                let mut w = w.lock();
+                w.writer.write_all(full.as_bytes())?;
+                w.writer.flush()
+            }),
+            Target::Stdout => line.with_suffix(term, |full| Self::write_std(full.as_bytes(), true)),
+            Target::Stderr => {
+                line.with_suffix(term, |full| Self::write_std(full.as_bytes(), false))
+            }
+        }
+    }
+
     fn emit(&self, _: &LogRecord<'_>, text: &str) -> io::Result<()> {
         // A writer's line is built in a buffer kept under the writer's own lock: no
         // thread-local, no `RefCell`, no second function, one lock, and the
@@ -284,11 +303,31 @@ mod tests {
         );
     }
 
-    /// The writer's line buffer (the fast path) gives the same bytes, one write per
-    /// record, for every length and terminator, across a failed write and a record
-    /// large enough to make the buffer be freed.
+    /// `emit` (the writer's line buffer) and `emit_line` (the terminator appended
+    /// to the cell's buffer) give the same bytes, one write per record, for every
+    /// length and terminator, across a failed write and a record large enough to
+    /// make the buffer be freed; `emit_line` leaves the text as it was.
     #[test]
     fn writer_lines_are_whole_for_every_length_and_terminator() {
+        for by_line in [false, true] {
+            writer_lines_are_whole(by_line);
+        }
+    }
+
+    fn emit_either(h: &StreamHandler, by_line: bool, t: &str) -> io::Result<()> {
+        let r = LogRecord::new("a", Level::INFO, t);
+        if !by_line {
+            return h.emit(&r, t);
+        }
+        // The cell's buffer: sometimes exactly full, so the terminator must grow it.
+        let mut buf = String::with_capacity(t.len() + t.len() % 3);
+        buf.push_str(t);
+        let out = h.emit_line(&r, TextLine::new(&mut buf));
+        assert_eq!(buf, t, "the text is left as it was");
+        out
+    }
+
+    fn writer_lines_are_whole(by_line: bool) {
         struct FailEvery3(Calls, usize);
         impl Write for FailEvery3 {
             fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
@@ -313,13 +352,13 @@ mod tests {
             lens.extend([MAX_KEPT_LINE + 1, 5, 0, 100_000, 7]);
             for n in lens {
                 let t: String = (0..n).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
-                h.emit(&LogRecord::new("a", Level::INFO, &t), &t).unwrap();
+                emit_either(&h, by_line, &t).unwrap();
                 // `write_all` of nothing makes no call.
                 if n + term.len() > 0 {
                     want.push(format!("{t}{term}").into_bytes());
                 }
             }
-            assert_eq!(*calls.0.lock(), want, "term {term:?}");
+            assert_eq!(*calls.0.lock(), want, "term {term:?} by_line {by_line}");
 
             // A failed write returns the error; the next record is whole.
             let calls = Calls::default();
@@ -330,7 +369,7 @@ mod tests {
             let mut want = Vec::new();
             for i in 0..9 {
                 let t = format!("record {i}");
-                let r = h.emit(&LogRecord::new("a", Level::INFO, &t), &t);
+                let r = emit_either(&h, by_line, &t);
                 if i % 3 == 2 {
                     assert!(r.is_err());
                 } else {
