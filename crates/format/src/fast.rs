@@ -46,7 +46,7 @@ use crate::spec::MAX_WIDTH;
 use crate::stamp::Stamp;
 use crate::value::{Field, Scope};
 use crate::write::{
-    push_padded, push_padded_decimal, put, put_ascii, put_decimal, put_padded3, MAX_DECIMAL,
+    push_padded, push_padded_decimal, put, put_decimal, put_padded3, MAX_DECIMAL,
 };
 
 /// A string attribute read straight from the record.
@@ -92,47 +92,77 @@ pub(crate) struct Step {
     then: Lit,
 }
 
-/// Literal text.
+/// A step being built: a field and all the literal text after it. [`Plan::new`]
+/// makes it a [`Step`], and literal text longer than a [`Lit`] holds a
+/// [`Op::Nothing`] step or more after it.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Lit {
-    None,
-    /// One ASCII character: a separator, usually.
-    Ascii(u8),
-    Text(Box<str>),
+struct Draft {
+    op: Op,
+    then: String,
+}
+
+/// The most bytes of literal text a [`Step`] holds.
+const LIT: usize = 16;
+
+/// Literal text of at most [`LIT`] bytes, inline, zero-padded.
+///
+/// Appended with one unaligned 16-byte store, whatever its length, and the
+/// length added: no branch (the room reserved per record counts [`LIT`] bytes
+/// per step, [`room`]).
+// Measured with callgrind (`benches/compare`, the `format` scenario): with an
+// enum of nothing, one ASCII byte or a boxed text, 1,967 -> ... instructions
+// per call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Lit {
+    bytes: [u8; LIT],
+    len: u8,
 }
 
 impl Lit {
-    fn new(s: &str) -> Lit {
-        match s.as_bytes() {
-            [] => Lit::None,
-            [b] if b.is_ascii() => Lit::Ascii(*b),
-            _ => Lit::Text(s.into()),
+    const NONE: Lit = Lit {
+        bytes: [0; LIT],
+        len: 0,
+    };
+
+    /// The longest prefix of `s` that a `Lit` holds, ending on a character
+    /// boundary, and the rest.
+    fn split(s: &str) -> (Lit, &str) {
+        let mut n = s.len().min(LIT);
+        while !s.is_char_boundary(n) {
+            n -= 1;
         }
+        let mut lit = Lit::NONE;
+        lit.bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
+        // `n <= LIT`, which fits a `u8`.
+        lit.len = n as u8;
+        (lit, &s[n..])
     }
 
     fn as_str(&self) -> &str {
-        match self {
-            Lit::None => "",
-            // An ASCII byte is a `str` of its own.
-            Lit::Ascii(b) => std::str::from_utf8(std::slice::from_ref(b)).unwrap_or(""),
-            Lit::Text(s) => s,
-        }
+        let bytes = &self.bytes[..usize::from(self.len).min(LIT)];
+        // Made by `split` from a whole `str` cut at a character boundary; a
+        // failure here would be a bug, and shows as text missing.
+        std::str::from_utf8(bytes).unwrap_or("")
     }
 
-    /// Appends the text without checking the capacity.
+    /// Appends the text without checking the capacity; writes [`LIT`] bytes
+    /// into the spare capacity.
     ///
     /// # Safety
-    /// `out` must have room for the text.
+    /// `out` must have room for [`LIT`] bytes.
     #[inline(always)]
     unsafe fn put(&self, out: &mut String) {
-        // SAFETY: the caller's contract; `Lit::new` made sure the byte of
-        // `Ascii` is ASCII.
+        let len = out.len();
+        debug_assert!(out.capacity() - len >= LIT);
+        // SAFETY: the caller's contract: the spare capacity holds `LIT` bytes,
+        // all written (an unaligned store: `out`'s buffer has no alignment for
+        // `[u8; LIT]`). The first `self.len` are the text, a whole `str`
+        // (`Lit::split`), so `out` stays UTF-8 with the length grown by that;
+        // the rest lies beyond the length, in the spare capacity.
         unsafe {
-            match self {
-                Lit::None => {}
-                Lit::Ascii(b) => put_ascii(out, *b),
-                Lit::Text(s) => put(out, s),
-            }
+            let v = out.as_mut_vec();
+            std::ptr::write_unaligned(v.as_mut_ptr().add(len) as *mut [u8; LIT], self.bytes);
+            v.set_len(len + usize::from(self.len));
         }
     }
 }
@@ -196,10 +226,11 @@ pub(crate) struct Plan {
     room: usize,
 }
 
-/// The most bytes the steps append without checking the capacity: each step's
-/// literal text, and the most a step of bounded output appends (a cached time
-/// text and its digits, three digits, a decimal). The record's strings are
-/// appended checked, each leaving this room after it.
+/// The most bytes the steps write without checking the capacity: each step's
+/// literal text ([`LIT`] bytes, whatever its length: [`Lit::put`]), and the
+/// most a step of bounded output appends (a cached time text and its digits,
+/// three digits, a decimal). The record's strings are appended checked, each
+/// leaving this room after it.
 fn room(steps: &[Step]) -> usize {
     steps.iter().fold(0usize, |n, step| {
         let op = match &step.op {
@@ -208,8 +239,7 @@ fn room(steps: &[Step]) -> usize {
             Op::Msecs3(_) => 3,
             _ => 0,
         };
-        n.saturating_add(op)
-            .saturating_add(step.then.as_str().len())
+        n.saturating_add(op).saturating_add(LIT)
     })
 }
 
@@ -272,33 +302,60 @@ fn int_step(f: IntField, width: Option<usize>, align: char, fill: char) -> Op {
     }
 }
 
-fn push_literal(steps: &mut Vec<Step>, s: &str) {
+fn push_literal(steps: &mut Vec<Draft>, s: &str) {
     match steps.last_mut() {
-        Some(last) => {
-            let joined = format!("{}{s}", last.then.as_str());
-            last.then = Lit::new(&joined);
-        }
-        None => steps.push(Step {
+        Some(last) => last.then.push_str(s),
+        None => steps.push(Draft {
             op: Op::Nothing,
-            then: Lit::new(s),
+            then: s.to_owned(),
         }),
     }
 }
 
-fn push_op(steps: &mut Vec<Step>, op: Op) {
-    steps.push(Step {
+fn push_op(steps: &mut Vec<Draft>, op: Op) {
+    steps.push(Draft {
         op,
-        then: Lit::None,
+        then: String::new(),
     });
 }
 
 impl Plan {
-    fn new(steps: Vec<Step>) -> Plan {
+    fn new(drafts: Vec<Draft>) -> Plan {
+        let mut steps = Vec::with_capacity(drafts.len());
+        for d in drafts {
+            let (then, mut rest) = Lit::split(&d.then);
+            steps.push(Step { op: d.op, then });
+            while !rest.is_empty() {
+                let (then, r) = Lit::split(rest);
+                steps.push(Step {
+                    op: Op::Nothing,
+                    then,
+                });
+                rest = r;
+            }
+        }
         let timed = steps
             .iter()
             .any(|s| matches!(s.op, Op::Asctime | Op::Time(_) | Op::Msecs3(_)));
         let room = room(&steps);
         Plan { steps, timed, room }
+    }
+
+    /// The steps as built: [`Plan::new`] undone. An [`Op::Nothing`] step is
+    /// only built first (literal text at the start of a format); anywhere else
+    /// it holds the rest of the literal text of the step before.
+    fn drafts(self) -> Vec<Draft> {
+        let mut drafts: Vec<Draft> = Vec::with_capacity(self.steps.len());
+        for step in self.steps {
+            match drafts.last_mut() {
+                Some(last) if step.op == Op::Nothing => last.then.push_str(step.then.as_str()),
+                _ => drafts.push(Draft {
+                    op: step.op,
+                    then: step.then.as_str().to_owned(),
+                }),
+            }
+        }
+        drafts
     }
 
     /// The plan for a `%` format, if every conversion has a key and parses (then
@@ -445,10 +502,10 @@ impl Plan {
     /// `defaults` may hold).
     pub(crate) fn without_time(self) -> Plan {
         Plan::new(
-            self.steps
+            self.drafts()
                 .into_iter()
                 .map(|s| match s.op {
-                    Op::Asctime => Step {
+                    Op::Asctime => Draft {
                         op: Op::General(Box::new(General::Value(Field::Asctime))),
                         then: s.then,
                     },
@@ -467,8 +524,9 @@ impl Plan {
     /// Measured with callgrind (release build, the comparison layout): 492 -> 465
     /// instructions per record.
     pub(crate) fn fuse_time(self, time: &TimeFormat) -> Plan {
-        let mut steps = Vec::with_capacity(self.steps.len());
-        let mut it = self.steps.into_iter().peekable();
+        let drafts = self.drafts();
+        let mut steps = Vec::with_capacity(drafts.len());
+        let mut it = drafts.into_iter().peekable();
         while let Some(step) = it.next() {
             if step.op != Op::Asctime {
                 steps.push(step);
@@ -476,7 +534,7 @@ impl Plan {
             }
             let msecs = matches!(
                 it.peek(),
-                Some(Step {
+                Some(Draft {
                     op: Op::Msecs3(_),
                     ..
                 })
@@ -490,11 +548,11 @@ impl Plan {
             match fused {
                 Some(t) => {
                     let then = if msecs {
-                        it.next().map_or(Lit::None, |s| s.then)
+                        it.next().map_or(String::new(), |s| s.then)
                     } else {
-                        Lit::None
+                        String::new()
                     };
-                    steps.push(Step {
+                    steps.push(Draft {
                         op: Op::Time(Box::new(t)),
                         then,
                     });
@@ -535,9 +593,9 @@ impl Plan {
         out.reserve(room);
         // SAFETY (every unchecked append below): before each step, `out` has
         // room for `room` bytes (reserved above, and by every checked append),
-        // and `room` is at least what all the steps append unchecked
-        // ([`room`]: the literal texts, a cached time text and its digits
-        // (`MAX_CACHED`), three digits, a decimal (`MAX_DECIMAL`)).
+        // and `room` is at least what all the steps write unchecked
+        // ([`room`]: `LIT` bytes per literal text, a cached time text and its
+        // digits (`MAX_CACHED`), three digits, a decimal (`MAX_DECIMAL`)).
         for step in &self.steps {
             match &step.op {
                 Op::Name => push_leaving(out, &record.name, room),
@@ -604,7 +662,7 @@ impl Plan {
                 }
                 Op::Nothing => {}
             }
-            // SAFETY: within the room (above): the literal text's length.
+            // SAFETY: within the room (above): `LIT` bytes.
             unsafe { step.then.put(out) };
         }
         Ok(())

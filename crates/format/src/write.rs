@@ -58,22 +58,6 @@ pub(crate) unsafe fn put(out: &mut String, s: &str) {
     unsafe { logtree_core::text::push_str_unchecked(out, s) }
 }
 
-/// Appends the ASCII byte `b` without checking the capacity.
-///
-/// # Safety
-/// `out` must have room for one more byte, and `b` must be ASCII.
-#[inline(always)]
-pub(crate) unsafe fn put_ascii(out: &mut String, b: u8) {
-    let len = out.len();
-    debug_assert!(out.capacity() > len && b.is_ascii());
-    // SAFETY: the caller's contract: room for the byte, which is ASCII.
-    unsafe {
-        let v = out.as_mut_vec();
-        *v.as_mut_ptr().add(len) = b;
-        v.set_len(len + 1);
-    }
-}
-
 /// [`push_padded3`] without the capacity check.
 ///
 /// # Safety
