@@ -67,13 +67,33 @@ pub unsafe fn push_str_unchecked(out: &mut String, s: &str) {
     // appended are `s`'s, so `out` stays UTF-8.
     unsafe {
         let v = out.as_mut_vec();
-        let dst = v.as_mut_ptr().add(len);
+        write_str_at(v.as_mut_ptr().add(len), s);
+        v.set_len(len + n);
+    }
+}
+
+/// Copies `s`'s bytes to `dst`, short ones inline, for writers that keep the end
+/// of their buffer in a register (the formatter's fast steps do).
+///
+/// ```
+/// let mut buf = [0u8; 8];
+/// // SAFETY: `buf` takes 8 bytes, 5 written.
+/// unsafe { logtree_core::text::write_str_at(buf.as_mut_ptr(), "hello") };
+/// assert_eq!(&buf[..5], b"hello");
+/// ```
+///
+/// # Safety
+/// `dst` must be valid for writing `s.len()` bytes, which do not overlap `s`.
+#[inline(always)]
+pub unsafe fn write_str_at(dst: *mut u8, s: &str) {
+    let n = s.len();
+    // SAFETY: the caller's contract.
+    unsafe {
         if n <= 32 {
             copy_short(s.as_ptr(), dst, n);
         } else {
             std::ptr::copy_nonoverlapping(s.as_ptr(), dst, n);
         }
-        v.set_len(len + n);
     }
 }
 

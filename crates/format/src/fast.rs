@@ -46,7 +46,7 @@ use crate::spec::MAX_WIDTH;
 use crate::stamp::Stamp;
 use crate::value::{Field, Scope};
 use crate::write::{
-    push_padded, push_padded_decimal, put, put_decimal, put_padded3, MAX_DECIMAL,
+    push_padded, push_padded_decimal, put_decimal_at, put_padded3_at, MAX_DECIMAL,
 };
 
 /// A string attribute read straight from the record.
@@ -143,27 +143,6 @@ impl Lit {
         // Made by `split` from a whole `str` cut at a character boundary; a
         // failure here would be a bug, and shows as text missing.
         std::str::from_utf8(bytes).unwrap_or("")
-    }
-
-    /// Appends the text without checking the capacity; writes [`LIT`] bytes
-    /// into the spare capacity.
-    ///
-    /// # Safety
-    /// `out` must have room for [`LIT`] bytes.
-    #[inline(always)]
-    unsafe fn put(&self, out: &mut String) {
-        let len = out.len();
-        debug_assert!(out.capacity() - len >= LIT);
-        // SAFETY: the caller's contract: the spare capacity holds `LIT` bytes,
-        // all written (an unaligned store: `out`'s buffer has no alignment for
-        // `[u8; LIT]`). The first `self.len` are the text, a whole `str`
-        // (`Lit::split`), so `out` stays UTF-8 with the length grown by that;
-        // the rest lies beyond the length, in the spare capacity.
-        unsafe {
-            let v = out.as_mut_vec();
-            std::ptr::write_unaligned(v.as_mut_ptr().add(len) as *mut [u8; LIT], self.bytes);
-            v.set_len(len + usize::from(self.len));
-        }
     }
 }
 
@@ -589,102 +568,212 @@ impl Plan {
         } else {
             None
         };
-        let room = self.room;
-        out.reserve(room);
-        // SAFETY (every unchecked append below): before each step, `out` has
-        // room for `room` bytes (reserved above, and by every checked append),
-        // and `room` is at least what all the steps write unchecked
-        // ([`room`]: `LIT` bytes per literal text, a cached time text and its
-        // digits (`MAX_CACHED`), three digits, a decimal (`MAX_DECIMAL`)).
+        let mut w = Cursor::new(out, self.room);
+        // SAFETY (every `w.at()` and `w.advance` below): before each step, `w`
+        // has room for `room` bytes (`Cursor`: reserved when made, and by every
+        // checked append), and `room` is at least what all the steps write
+        // unchecked ([`room`]: `LIT` bytes per literal text, a cached time text
+        // and its digits (`MAX_CACHED`), three digits, a decimal
+        // (`MAX_DECIMAL`)); what they write is UTF-8 (each function's
+        // contract).
         for step in &self.steps {
             match &step.op {
-                Op::Name => push_leaving(out, &record.name, room),
-                Op::Message => push_leaving(out, &record.message, room),
+                Op::Name => w.push(&record.name),
+                Op::Message => w.push(&record.message),
                 // The standard names without a `Cow` (callgrind: see
                 // `Level::static_name`).
                 Op::LevelName => match record.level.static_name() {
-                    Some(name) => push_leaving(out, name, room),
-                    None => push_leaving(out, &record.level.name(), room),
+                    Some(name) => w.push(name),
+                    None => w.push(&record.level.name()),
                 },
-                Op::FuncName => push_leaving(out, &record.func_name, room),
+                Op::FuncName => w.push(&record.func_name),
                 Op::Asctime => {
                     let cached = match (ctx.asctime, stamp) {
                         // SAFETY: within the room (above): `MAX_CACHED` bytes.
-                        (None, Some(s)) => unsafe { ctx.time.put_cached(s, out) },
-                        _ => false,
+                        (None, Some(s)) => unsafe { ctx.time.put_cached_at(s, w.at()) },
+                        _ => None,
                     };
-                    if !cached {
-                        asctime(record, ctx, stamp, out)?;
-                        out.reserve(room);
+                    match cached {
+                        // SAFETY: (above) the text just written.
+                        Some(n) => unsafe { w.advance(n) },
+                        None => w.with(|out| asctime(record, ctx, stamp, out))?,
                     }
                 }
                 Op::Time(time) => {
                     let cached = match stamp {
                         // SAFETY: within the room (above): `MAX_CACHED` bytes.
-                        Some(s) => unsafe { time.put_cached(s, out) },
-                        None => false,
+                        Some(s) => unsafe { time.put_cached_at(s, w.at()) },
+                        None => None,
                     };
-                    if !cached {
-                        time_general(time, record, out)?;
-                        out.reserve(room);
+                    match cached {
+                        // SAFETY: (above) the text just written.
+                        Some(n) => unsafe { w.advance(n) },
+                        None => w.with(|out| time_general(time, record, out))?,
                     }
                 }
                 Op::Msecs3(general) => match stamp {
-                    // SAFETY: within the room (above): 3 bytes.
-                    Some(s) => unsafe { put_padded3(out, s.ms) },
-                    None => {
-                        run_general(general, record, ctx, out)?;
-                        out.reserve(room);
-                    }
+                    // SAFETY: within the room (above): 3 digits.
+                    Some(s) => unsafe {
+                        put_padded3_at(w.at(), s.ms);
+                        w.advance(3);
+                    },
+                    None => w.with(|out| run_general(general, record, ctx, out))?,
                 },
-                Op::PathName => push_leaving(out, &record.pathname, room),
-                Op::FileName => push_leaving(out, record.filename(), room),
-                Op::Module => push_leaving(out, record.module(), room),
-                Op::ProcessName => push_leaving(out, &record.process_name, room),
-                Op::ThreadName => push_leaving(out, &record.thread_name(), room),
+                Op::PathName => w.push(&record.pathname),
+                Op::FileName => w.push(record.filename()),
+                Op::Module => w.push(record.module()),
+                Op::ProcessName => w.push(&record.process_name),
+                Op::ThreadName => w.push(&record.thread_name()),
                 // SAFETY (these four): within the room (above): `MAX_DECIMAL`
-                // bytes.
-                Op::LevelNo => unsafe { put_decimal(out, record.levelno().into()) },
-                Op::LineNo => unsafe { put_decimal(out, record.lineno.into()) },
-                Op::Process => unsafe { put_decimal(out, record.process) },
-                Op::Thread => unsafe { put_decimal(out, record.thread) },
-                Op::PaddedStr(f, pad) => {
-                    padded_str(record, *f, pad, out);
-                    out.reserve(room);
-                }
-                Op::PaddedInt(f, pad) => {
-                    padded_int(record, *f, pad, out);
-                    out.reserve(room);
-                }
-                Op::General(general) => {
-                    run_general(general, record, ctx, out)?;
-                    out.reserve(room);
-                }
+                // digits.
+                Op::LevelNo => unsafe { w.advance(put_decimal_at(w.at(), record.levelno().into())) },
+                Op::LineNo => unsafe { w.advance(put_decimal_at(w.at(), record.lineno.into())) },
+                Op::Process => unsafe { w.advance(put_decimal_at(w.at(), record.process)) },
+                Op::Thread => unsafe { w.advance(put_decimal_at(w.at(), record.thread)) },
+                Op::PaddedStr(f, pad) => w.with(|out| padded_str(record, *f, pad, out)),
+                Op::PaddedInt(f, pad) => w.with(|out| padded_int(record, *f, pad, out)),
+                Op::General(general) => w.with(|out| run_general(general, record, ctx, out))?,
                 Op::Nothing => {}
             }
             // SAFETY: within the room (above): `LIT` bytes.
-            unsafe { step.then.put(out) };
+            unsafe { w.put_lit(&step.then) };
         }
+        w.finish();
         Ok(())
     }
 }
 
-/// Appends `s`, then makes sure `room` bytes are left.
-#[inline(always)]
-fn push_leaving(out: &mut String, s: &str, room: usize) {
-    // No overflow: `room` was reserved before (so it is at most `isize::MAX`),
-    // and so is `s`'s length.
-    if out.capacity() - out.len() < s.len() + room {
-        grow(out, s.len() + room);
-    }
-    // SAFETY: room for `s`, just checked.
-    unsafe { put(out, s) }
+/// The output while the steps run: its buffer and length kept in registers
+/// rather than loaded from and stored to the `String` for every piece.
+///
+/// Invariant: `buf` is `out`'s buffer, the first `len` bytes of it are a
+/// whole `str` (`out`'s own, then what the steps appended), and `len` is at
+/// most the capacity, which is `limit + room`.
+// Measured with callgrind (`benches/compare`, the `format` scenario): against
+// loading and storing the `String`'s fields for every piece, ...
+struct Cursor<'a> {
+    out: &'a mut String,
+    buf: *mut u8,
+    len: usize,
+    /// The capacity less `room`: after a checked append, `len <= limit`.
+    limit: usize,
+    room: usize,
 }
 
-#[cold]
-#[inline(never)]
-fn grow(out: &mut String, n: usize) {
-    out.reserve(n);
+impl<'a> Cursor<'a> {
+    /// Reserves `room` bytes.
+    #[inline(always)]
+    fn new(out: &'a mut String, room: usize) -> Cursor<'a> {
+        out.reserve(room);
+        let len = out.len();
+        let limit = out.capacity() - room;
+        // SAFETY: the pointer is only written through within the capacity
+        // (the callers' contracts), and is reloaded whenever `out` may have
+        // reallocated (`grow`, `with`).
+        let buf = unsafe { out.as_mut_vec().as_mut_ptr() };
+        Cursor {
+            out,
+            buf,
+            len,
+            limit,
+            room,
+        }
+    }
+
+    /// Where the next byte goes.
+    #[inline(always)]
+    fn at(&self) -> *mut u8 {
+        // In bounds: `len` is at most the capacity (the invariant).
+        self.buf.wrapping_add(self.len)
+    }
+
+    /// Takes the `n` bytes written at [`at`](Self::at) as appended.
+    ///
+    /// # Safety
+    /// They must be within the capacity and UTF-8, a whole `str`.
+    #[inline(always)]
+    unsafe fn advance(&mut self, n: usize) {
+        self.len += n;
+    }
+
+    /// Appends `s`, leaving `room` bytes after it.
+    #[inline(always)]
+    fn push(&mut self, s: &str) {
+        // No overflow: `len` is at most the capacity and `s`'s length at most
+        // `isize::MAX`.
+        if self.len + s.len() > self.limit {
+            self.grow(s.len());
+        }
+        // SAFETY: `len + s.len() <= limit`, within the capacity: just checked,
+        // or reserved by `grow`. `s` is not in `out`'s spare capacity (nothing
+        // but this cursor writes there). The bytes are `s`'s, a whole `str`.
+        unsafe {
+            logtree_core::text::write_str_at(self.at(), s);
+            self.advance(s.len());
+        }
+    }
+
+    /// Appends a step's literal text.
+    ///
+    /// # Safety
+    /// The spare capacity must hold [`LIT`] bytes.
+    #[inline(always)]
+    unsafe fn put_lit(&mut self, lit: &Lit) {
+        // SAFETY: the caller's contract: `LIT` bytes at `at()`, all written (an
+        // unaligned store: the buffer has no alignment for `[u8; LIT]`). The
+        // first `lit.len` are the text, a whole `str` (`Lit::split`); the rest
+        // lie beyond the length.
+        unsafe {
+            std::ptr::write_unaligned(self.at() as *mut [u8; LIT], lit.bytes);
+            self.advance(usize::from(lit.len));
+        }
+    }
+
+    /// Makes room for `n` bytes and then `room`.
+    #[inline(always)]
+    fn grow(&mut self, n: usize) {
+        // Out of line, and given the `String` rather than the cursor, whose
+        // fields then stay in registers.
+        #[cold]
+        #[inline(never)]
+        fn reserve(out: &mut String, len: usize, n: usize) {
+            // SAFETY: the first `len` bytes are a whole `str` (the invariant).
+            unsafe { out.as_mut_vec().set_len(len) };
+            out.reserve(n);
+        }
+        reserve(self.out, self.len, n + self.room);
+        self.reload();
+    }
+
+    /// `f` run on the `String`, with `room` bytes reserved after what it
+    /// appends.
+    #[inline(always)]
+    fn with<T>(&mut self, f: impl FnOnce(&mut String) -> T) -> T {
+        // SAFETY: the first `len` bytes are a whole `str` (the invariant).
+        unsafe { self.out.as_mut_vec().set_len(self.len) };
+        let r = f(self.out);
+        self.out.reserve(self.room);
+        self.reload();
+        r
+    }
+
+    /// The cursor for the `String` as it is now (after a call that may have
+    /// grown it, with `room` bytes reserved).
+    #[inline(always)]
+    fn reload(&mut self) {
+        self.len = self.out.len();
+        self.limit = self.out.capacity() - self.room;
+        // SAFETY: as in `new`.
+        self.buf = unsafe { self.out.as_mut_vec().as_mut_ptr() };
+    }
+
+    /// Stores the length in the `String`.
+    #[inline(always)]
+    fn finish(self) {
+        // SAFETY: the first `len` bytes are a whole `str`, within the capacity
+        // (the invariant).
+        unsafe { self.out.as_mut_vec().set_len(self.len) };
+    }
 }
 
 /// `asctime` with its literal text, when the second is not cached.
