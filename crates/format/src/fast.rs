@@ -155,6 +155,8 @@ impl Lit {
 pub(crate) enum Op {
     /// Nothing: the literal text at the start of a format.
     Nothing,
+    /// The end of the plan: its last step, and no other.
+    End,
     Name,
     Message,
     LevelName,
@@ -214,6 +216,8 @@ fn room(steps: &[Step]) -> usize {
             Op::LevelNo | Op::LineNo | Op::Process | Op::Thread => MAX_DECIMAL,
             Op::Asctime | Op::Time(_) => MAX_CACHED,
             Op::Msecs3(_) => 3,
+            // Its literal text is not written.
+            Op::End => return n,
             _ => 0,
         };
         n.saturating_add(op).saturating_add(LIT)
@@ -311,6 +315,10 @@ impl Plan {
                 rest = r;
             }
         }
+        steps.push(Step {
+            op: Op::End,
+            then: Lit::NONE,
+        });
         let room = room(&steps);
         Plan { steps, room }
     }
@@ -321,6 +329,9 @@ impl Plan {
     fn drafts(self) -> Vec<Draft> {
         let mut drafts: Vec<Draft> = Vec::with_capacity(self.steps.len());
         for step in self.steps {
+            if step.op == Op::End {
+                break;
+            }
             match drafts.last_mut() {
                 Some(last) if step.op == Op::Nothing => last.then.push_str(step.then.as_str()),
                 _ => drafts.push(Draft {
@@ -573,7 +584,18 @@ impl Plan {
         // and its digits (`MAX_CACHED`), three digits, a decimal
         // (`MAX_DECIMAL`)); what they write is UTF-8 (each function's
         // contract).
-        for step in &self.steps {
+        // The steps up to the `End` step that `Plan::new` puts last: a loop
+        // with no test of its own (callgrind, `examples/format_cost.rs`,
+        // instructions per record against a `for` over the steps: the
+        // comparison layout 267 -> 257, `padded` 669 -> 642, `%(message)s`
+        // 128 -> 120; the `format` scenario 1,921 -> 1,911).
+        let mut next = self.steps.as_ptr();
+        loop {
+            // SAFETY: `next` points to a step of `steps`: the first (there is
+            // always the `End` step), or the one after a step that is not
+            // `End`, hence not the last (`Plan::new` puts `End` last and only
+            // there; the steps are not changed after).
+            let step = unsafe { &*next };
             match &step.op {
                 Op::Name => w.push(&record.name),
                 Op::Message => w.push(&record.message),
@@ -631,9 +653,14 @@ impl Plan {
                 Op::PaddedInt(f, pad) => w.with(|out| padded_int(record, *f, pad, out)),
                 Op::General(general) => w.with(|out| run_general(general, record, ctx, out))?,
                 Op::Nothing => {}
+                Op::End => break,
             }
-            // SAFETY: within the room (above): `LIT` bytes.
-            unsafe { w.put_lit(&step.then) };
+            // SAFETY: within the room (above): `LIT` bytes; and `step` is not
+            // the last (above).
+            unsafe {
+                w.put_lit(&step.then);
+                next = next.add(1);
+            }
         }
         w.finish();
         Ok(())
