@@ -29,6 +29,8 @@ pub(crate) const INLINE: usize = 47;
 /// A text of at most [`INLINE`] bytes, stored inline.
 #[derive(Clone, Copy)]
 struct Text {
+    /// At most `INLINE` ([`Text::new`]; nothing else sets it): [`put_at`]
+    /// relies on it.
     len: u8,
     bytes: [u8; INLINE],
 }
@@ -138,7 +140,11 @@ pub(crate) unsafe fn put_at(id: u64, secs: i64, dst: *mut u8) -> Option<usize> {
         // SAFETY: the caller's contract: `dst` takes `INLINE` bytes. The first
         // `len` bytes of a `Text` are a whole `str` (`Text::new`).
         unsafe { std::ptr::copy_nonoverlapping(text.bytes.as_ptr(), dst, INLINE) };
-        Some(usize::from(text.len).min(INLINE))
+        // At most `INLINE`: `Text::new` made it so, and nothing else sets it.
+        // (Clamping it again cost 4 instructions a record: callgrind,
+        // `examples/format_cost.rs`, the comparison layout 257 -> 253; the
+        // `format` scenario 1,883 -> 1,879.)
+        Some(usize::from(text.len))
     });
     match hit {
         Ok(Some(n)) => Some(n),
