@@ -268,7 +268,10 @@ mod tests {
                 // SAFETY: `n <= 32` bytes from `source` (64) to `dst[4..]` (36).
                 unsafe { copy(source.as_ptr(), dst.as_mut_ptr().add(4), n) };
                 assert_eq!(&dst[4..4 + n], &source[..n], "n {n}");
-                assert!(dst[..4].iter().chain(&dst[4 + n..]).all(|&b| b == b'.'), "n {n}");
+                assert!(
+                    dst[..4].iter().chain(&dst[4 + n..]).all(|&b| b == b'.'),
+                    "n {n}"
+                );
             }
         }
         let text = std::str::from_utf8(&source).unwrap();

@@ -103,7 +103,10 @@ mod tests {
         // -0.0 too (its second is 0 and msecs is 0.0 in Python, as the general
         // path has it).
         assert_eq!(Stamp::of(-0.0), None);
-        assert_eq!(Stamp::of(f64::from_bits(EXACT.to_bits() - 1)).unwrap().secs, (1 << 52) - 1);
+        assert_eq!(
+            Stamp::of(f64::from_bits(EXACT.to_bits() - 1)).unwrap().secs,
+            (1 << 52) - 1
+        );
         assert_eq!(Stamp::of(f64::MIN_POSITIVE), Some(Stamp { secs: 0, ms: 0 }));
     }
 }
