@@ -48,6 +48,11 @@ fn main() {
             None,
             Style::Percent,
         ),
+        "unfused" => (
+            "%(asctime)s.%(msecs)03d %(levelname)s %(name)s %(message)s",
+            None,
+            Style::Percent,
+        ),
         "basic_format" => ("%(levelname)s:%(name)s:%(message)s", None, Style::Percent),
         "padded" => (
             "{asctime} {levelname:<8} {name} [{process:d}:{lineno:d}] {message}",

@@ -721,6 +721,23 @@ mod tests {
             "%(process)d %(thread)d %(lineno)d %(levelno)d|%(funcName)s|%(pathname)s|%(filename)s|%(module)s|%(processName)s|%(threadName)s".to_owned(),
             "%(levelname)-9s|%(lineno)5d|%(message)r|%(name)s%(name)s%(message)s".to_owned(),
             "{asctime} {levelname:<8} {name}: {message} [{process:d}:{lineno:d}]".to_owned(),
+            // Literal text around the 16 bytes a step holds (`fast::Lit`): a
+            // step's own, one more (the rest in a step of its own), a
+            // character across the boundary, and text before the first field.
+            format!(
+                "{}%(name)s{}%(message)s{}%(levelname)sz{}%(lineno)d{}",
+                "<".repeat(17),
+                "x".repeat(15),
+                "y".repeat(16),
+                "é".repeat(10),
+                "w".repeat(33),
+            ),
+            format!(
+                "{}%(asctime)s{}%(msecs)03d{}%(message)s",
+                "é".repeat(8),
+                "-".repeat(16),
+                "ü".repeat(9)
+            ),
         ];
         let texts: Vec<String> = [0usize, 1, 3, 4, 7, 8, 15, 16, 31, 32, 33, 64, 200]
             .iter()

@@ -31,8 +31,14 @@ impl Stamp {
     /// The split of `created`, or `None` for the values the general path handles.
     #[inline]
     pub(crate) fn of(created: f64) -> Option<Stamp> {
-        // NaN is in no range.
-        if !(0.0..EXACT).contains(&created) {
+        // `0.0 <= created < EXACT` as one integer comparison: the bits of the
+        // non-negative floats are in their order, and NaN, the infinity and
+        // every negative float (-0.0 too, which the general path writes the
+        // same as 0.0) have bits at or above `EXACT`'s. (Callgrind,
+        // `examples/format_cost.rs`, instructions per record against the two
+        // float comparisons: the comparison layout 269 -> 267, `unfused` 307
+        // -> 300.)
+        if created.to_bits() >= EXACT.to_bits() {
             return None;
         }
         // `as` would saturate, which the checks above make pointless and which
@@ -94,7 +100,13 @@ mod tests {
         ] {
             assert_eq!(Stamp::of(created), None, "{created}");
         }
-        // -0.0 compares equal to 0.0: its second is 0 and msecs is 0.0 in Python.
-        assert_eq!(Stamp::of(-0.0), Some(Stamp { secs: 0, ms: 0 }));
+        // -0.0 too (its second is 0 and msecs is 0.0 in Python, as the general
+        // path has it).
+        assert_eq!(Stamp::of(-0.0), None);
+        assert_eq!(
+            Stamp::of(f64::from_bits(EXACT.to_bits() - 1)).unwrap().secs,
+            (1 << 52) - 1
+        );
+        assert_eq!(Stamp::of(f64::MIN_POSITIVE), Some(Stamp { secs: 0, ms: 0 }));
     }
 }

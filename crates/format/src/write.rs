@@ -46,57 +46,32 @@ pub(crate) fn push_padded3(out: &mut String, n: u32) {
     push_str(out, digits(i, i + 3));
 }
 
-/// Appends `s` to `out` without checking the capacity: the fast steps reserve
-/// once per record ([`Plan::run`](crate::fast::Plan::run)) and then append
-/// under that reservation.
+/// [`push_padded3`] written at `dst`.
 ///
 /// # Safety
-/// `out` must have room for `s`: `out.capacity() - out.len() >= s.len()`.
+/// `dst` must be valid for writing 3 bytes.
 #[inline(always)]
-pub(crate) unsafe fn put(out: &mut String, s: &str) {
-    // SAFETY: the caller's contract, passed on.
-    unsafe { logtree_core::text::push_str_unchecked(out, s) }
-}
-
-/// Appends the ASCII byte `b` without checking the capacity.
-///
-/// # Safety
-/// `out` must have room for one more byte, and `b` must be ASCII.
-#[inline(always)]
-pub(crate) unsafe fn put_ascii(out: &mut String, b: u8) {
-    let len = out.len();
-    debug_assert!(out.capacity() > len && b.is_ascii());
-    // SAFETY: the caller's contract: room for the byte, which is ASCII.
-    unsafe {
-        let v = out.as_mut_vec();
-        *v.as_mut_ptr().add(len) = b;
-        v.set_len(len + 1);
-    }
-}
-
-/// [`push_padded3`] without the capacity check.
-///
-/// # Safety
-/// `out` must have room for 3 more bytes.
-#[inline(always)]
-pub(crate) unsafe fn put_padded3(out: &mut String, n: u32) {
+pub(crate) unsafe fn put_padded3_at(dst: *mut u8, n: u32) {
     let i = (n as usize).min(999) * 3;
-    // SAFETY: the caller's contract, for the 3 bytes.
-    unsafe { put(out, digits(i, i + 3)) }
+    // SAFETY: the caller's contract, for the 3 bytes; the table is not `dst`.
+    unsafe { std::ptr::copy_nonoverlapping(PADDED3.as_ptr().add(i), dst, 3) }
 }
 
 /// The most bytes [`push_decimal`] writes: `u64::MAX` has 20 digits.
 pub(crate) const MAX_DECIMAL: usize = 20;
 
-/// [`push_decimal`] without the capacity check.
+/// [`push_decimal`] written at `dst`: returns the length (the bytes written
+/// are ASCII digits).
 ///
 /// # Safety
-/// `out` must have room for [`MAX_DECIMAL`] more bytes.
-pub(crate) unsafe fn put_decimal(out: &mut String, v: u64) {
+/// `dst` must be valid for writing [`MAX_DECIMAL`] bytes.
+pub(crate) unsafe fn put_decimal_at(dst: *mut u8, v: u64) -> usize {
     let mut buf = [0u8; MAX_DECIMAL];
     let text = decimal(v, &mut buf);
-    // SAFETY: the caller's contract; `text` has at most 20 bytes.
-    unsafe { put(out, text) }
+    // SAFETY: the caller's contract; `text` has at most 20 bytes, and is in
+    // `buf` or the digit table, not at `dst`.
+    unsafe { logtree_core::text::write_str_at(dst, text) };
+    text.len()
 }
 
 /// `str(v)`, in `buf` or in the digit table.
