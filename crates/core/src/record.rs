@@ -80,15 +80,16 @@ pub struct LogRecord<'a> {
 
 /// The parts of a record known to be `'static`, so that [`LogRecord::to_static`]
 /// borrows them instead of copying (each is used only while the public field still
-/// points at it).
-#[derive(Clone, Copy, Debug, Default)]
+/// points at it). `func_name` and `process_name` need no proof here: the only
+/// `'static` texts a record gets for them are `UNKNOWN_FUNCTION` and the process
+/// name, which `to_static` recognizes by their text (4 fewer stores a record;
+/// callgrind, the `format` scenario: 1,967 -> 1,964 instructions a call).
+#[derive(Clone, Copy, Debug)]
 struct Statics {
     name: Option<&'static str>,
     message: Option<&'static str>,
     pathname: Option<&'static str>,
-    func_name: Option<&'static str>,
     module_path: Option<&'static str>,
-    process_name: Option<&'static str>,
 }
 
 /// `c` without a borrow: `s` itself when `c` still points at the static text `s`,
@@ -97,6 +98,16 @@ fn keep(c: &str, s: Option<&'static str>) -> Cow<'static, str> {
     match s {
         Some(s) if std::ptr::eq(c.as_ptr(), s.as_ptr()) && c.len() == s.len() => Cow::Borrowed(s),
         _ => Cow::Owned(c.to_owned()),
+    }
+}
+
+/// `c` without a borrow: the static text `s` when `c` has the same text (wherever
+/// `c` points), else a copy.
+fn keep_known(c: &str, s: &'static str) -> Cow<'static, str> {
+    if c == s {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(c.to_owned())
     }
 }
 
@@ -134,10 +145,10 @@ impl<'a> LogRecord<'a> {
             attrs: RefCell::new(Vec::new()),
             generation: Cell::new(0),
             statics: Statics {
+                name: None,
+                message: None,
                 pathname: Some(UNKNOWN_FILE),
-                func_name: Some(UNKNOWN_FUNCTION),
-                process_name: Some(process),
-                ..Statics::default()
+                module_path: None,
             },
         }
     }
@@ -324,10 +335,10 @@ impl<'a> LogRecord<'a> {
             created: self.created,
             pathname: keep(&self.pathname, st.pathname),
             lineno: self.lineno,
-            func_name: keep(&self.func_name, st.func_name),
+            func_name: keep_known(&self.func_name, UNKNOWN_FUNCTION),
             module_path: self.module_path.as_ref().map(|c| keep(c, st.module_path)),
             process: self.process,
-            process_name: keep(&self.process_name, st.process_name),
+            process_name: keep_known(&self.process_name, process_name()),
             thread: self.thread,
             thread_name: Some(thread_name),
             extra,
@@ -338,14 +349,7 @@ impl<'a> LogRecord<'a> {
             request: self.request.clone(),
             attrs: RefCell::new(Vec::new()),
             generation: Cell::new(0),
-            statics: Statics {
-                name: st.name,
-                message: st.message,
-                pathname: st.pathname,
-                func_name: st.func_name,
-                module_path: st.module_path,
-                process_name: st.process_name,
-            },
+            statics: st,
         }
     }
 }
@@ -667,6 +671,13 @@ mod tests {
         // A field changed after it was marked static is copied, not mistaken for it.
         r.pathname = Cow::Owned("src/other.rs".to_owned());
         assert!(matches!(r.to_static().pathname, Cow::Owned(ref p) if p == "src/other.rs"));
+        // So are a function and a process name that are not the defaults any more.
+        let (func, process) = (String::from("handler"), String::from("worker"));
+        r.func_name = Cow::Borrowed(func.as_str());
+        r.process_name = Cow::Borrowed(process.as_str());
+        let c = r.to_static();
+        assert!(matches!(c.func_name, Cow::Owned(ref f) if f == "handler"));
+        assert!(matches!(c.process_name, Cow::Owned(ref p) if p == "worker"));
         // The queue's copy: the formatted text is the message, the exception is gone.
         r.set_static_message("literal");
         r.exc_text = Some("Traceback".into());

@@ -31,6 +31,12 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
         return a == b;
     }
     let word = |s: &[u8], i: usize| u64::from_ne_bytes(s[i..i + 8].try_into().unwrap_or([0; 8]));
+    if n <= 16 {
+        // The first and the last, overlapping, word: no loop for the usual dotted
+        // names (callgrind, the `format` scenario with an 11-byte target: 1,958 ->
+        // 1,951 instructions a call).
+        return word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8);
+    }
     let mut i = 0;
     while i + 8 <= n {
         if word(a, i) != word(b, i) {
@@ -138,6 +144,17 @@ mod tests {
                     a == b,
                     "{a:?} {b:?}"
                 );
+            }
+        }
+        // Every length, with the difference at every position.
+        let base: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        for n in 0..=base.len() {
+            let copy = base[..n].to_vec();
+            assert!(same_bytes(&base[..n], &copy));
+            for at in 0..n {
+                let mut other = base[..n].to_vec();
+                other[at] ^= 1;
+                assert!(!same_bytes(&base[..n], &other), "{n} {at}");
             }
         }
         assert!(!same_bytes(b"app.db.pool", b"app.db.poo1"));
