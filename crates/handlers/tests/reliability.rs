@@ -538,10 +538,11 @@ fn queue_exit_child(dir: &Path, how: &str) -> (Tally, Duration, String) {
 
 #[test]
 fn queued_records_survive_process_exit() {
-    // A queue in front of a buffered file and a slow target; the child calls
+    // A queue in front of a buffered file and a slow target (or, `nested`, a queue
+    // in front of a queue in front of the file); the child calls
     // `std::process::exit(0)` right after logging, with most records still queued.
     let dir = tempfile::tempdir().unwrap();
-    for how in ["text", "record"] {
+    for how in ["text", "record", "nested"] {
         let (tally, took, stderr) = queue_exit_child(dir.path(), how);
         assert_eq!(tally.torn, 0, "{how}");
         assert_eq!(tally.nul_bytes, 0, "{how}");
@@ -661,6 +662,17 @@ fn child_queue_exit() {
     };
     let (second, capacity) = match how.as_str() {
         "text" => (HandlerCell::builder(slow(false)).build(), Some(10_000)),
+        // A queue in front of a queue in front of the file: the outer queue's
+        // target is the inner queue (a record road), and the file is only behind
+        // the inner one.
+        "nested" => {
+            let inner = QueueHandler::builder()
+                .capacity(Some(10_000))
+                .handler(file.clone())
+                .build()
+                .unwrap();
+            (HandlerCell::builder(inner).build(), Some(10_000))
+        }
         "record" => (
             HandlerCell::builder(slow(false))
                 .filter(Arc::new(|_: &LogRecord<'_>| true))
@@ -678,12 +690,13 @@ fn child_queue_exit() {
         ),
         other => panic!("unknown mode {other}"),
     };
-    let q = QueueHandler::builder()
-        .capacity(capacity)
-        .handler(file)
-        .handler(second)
-        .build()
-        .unwrap();
+    let q = QueueHandler::builder().capacity(capacity);
+    let q = if how == "nested" {
+        q.handler(second)
+    } else {
+        q.handler(file).handler(second)
+    };
+    let q = q.build().unwrap();
     assert_eq!(q.hands_over_text(), how == "text" || how == "locked");
     let q = HandlerCell::builder(q).build();
     for i in 0..EXIT_RECORDS {
