@@ -77,16 +77,19 @@ impl Cache {
     }
 
     /// The cached entry for `target`, if it is valid for this manager and epoch.
-    /// `is_static`: `target` is known to be a `'static` string, so a matching
-    /// address and length is a hit without comparing the bytes (saves the `memcmp`,
-    /// ~25 instructions of the ~140 a call the tree filters out costs).
+    /// `module_path`: the caller's `module_path!()`, the default target; when
+    /// `target` is that very string (same address and length), it is `'static`, so
+    /// a matching address and length is a hit without comparing the bytes (saves the
+    /// `memcmp`, ~25 instructions of the ~140 a call the tree filters out costs).
+    /// It is only looked at once the address matched (no flag to compute and keep
+    /// across the look-up for every call).
     #[inline]
     pub(crate) fn get(
         &self,
         manager: &Manager,
         epoch: u64,
         target: &str,
-        is_static: bool,
+        module_path: Option<&'static str>,
     ) -> Option<&Entry> {
         if self.epoch != epoch || self.manager != manager as *const Manager as usize {
             return None;
@@ -96,7 +99,8 @@ impl Cache {
             Some(e)
                 if e.addr == addr
                     && e.len == target.len()
-                    && (is_static || same_bytes(e.target.as_bytes(), target.as_bytes())) =>
+                    && (module_path.is_some_and(|m| std::ptr::eq(m, target))
+                        || same_bytes(e.target.as_bytes(), target.as_bytes())) =>
             {
                 Some(e)
             }
