@@ -35,6 +35,7 @@
 
 use std::borrow::Cow;
 
+use logtree_core::text::InlineName;
 use logtree_core::LogRecord;
 
 use crate::asctime::TimeFormat;
@@ -101,6 +102,9 @@ struct Draft {
 
 /// The most bytes of literal text a [`Step`] holds.
 const LIT: usize = 16;
+
+/// The bytes a level's inline name takes ([`InlineName::bytes`]).
+const INLINE_NAME: usize = std::mem::size_of::<InlineName>();
 
 /// Literal text of at most [`LIT`] bytes, inline, zero-padded.
 ///
@@ -206,7 +210,7 @@ pub(crate) struct Plan {
 /// The most bytes the steps write without checking the capacity: each step's
 /// literal text ([`LIT`] bytes, whatever its length: [`Lit::put`]), and the
 /// most a step of bounded output appends (a cached time text and its digits,
-/// three digits, a decimal). The record's strings are appended checked, each
+/// three digits, a decimal, a level's inline name). The record's strings are appended checked, each
 /// leaving this room after it.
 fn room(steps: &[Step]) -> usize {
     steps.iter().fold(0usize, |n, step| {
@@ -214,6 +218,7 @@ fn room(steps: &[Step]) -> usize {
             Op::LevelNo | Op::LineNo | Op::Process | Op::Thread => MAX_DECIMAL,
             Op::Asctime | Op::Time(_) => MAX_CACHED,
             Op::Msecs3(_) => 3,
+            Op::LevelName => INLINE_NAME,
             // Its literal text is not written.
             Op::End => return n,
             _ => 0,
@@ -580,8 +585,8 @@ impl Plan {
         // checked append), and `room` is at least what all the steps write
         // unchecked ([`room`]: `LIT` bytes per literal text, a cached time text
         // and its digits (`MAX_CACHED`), three digits, a decimal
-        // (`MAX_DECIMAL`)); what they write is UTF-8 (each function's
-        // contract).
+        // (`MAX_DECIMAL`), a level's inline name (`INLINE_NAME`)); what they
+        // write is UTF-8 (each function's contract).
         // The steps up to the `End` step that `Plan::new` puts last: a loop
         // with no test of its own (callgrind, `examples/format_cost.rs`,
         // instructions per record against a `for` over the steps: the
@@ -597,10 +602,11 @@ impl Plan {
             match &step.op {
                 Op::Name => w.push(&record.name),
                 Op::Message => w.push(&record.message),
-                // The standard names without a `Cow` (callgrind: see
-                // `Level::static_name`).
-                Op::LevelName => match record.level.static_name() {
-                    Some(name) => w.push(name),
+                // The name from the level table, all 16 bytes copied and the
+                // length added (callgrind: see `Level::inline_name`).
+                Op::LevelName => match record.level.inline_name() {
+                    // SAFETY: within the room (above): `INLINE_NAME` bytes.
+                    Some(name) => unsafe { w.put_name(name) },
                     None => w.push(&record.level.name()),
                 },
                 Op::FuncName => w.push(&record.func_name),
@@ -761,6 +767,22 @@ impl<'a> Cursor<'a> {
         unsafe {
             std::ptr::write_unaligned(self.at(LIT) as *mut [u8; LIT], lit.bytes);
             self.advance(usize::from(lit.len));
+        }
+    }
+
+    /// Appends a level's inline name.
+    ///
+    /// # Safety
+    /// The spare capacity must hold [`INLINE_NAME`] bytes.
+    #[inline(always)]
+    unsafe fn put_name(&mut self, name: &InlineName) {
+        // SAFETY: the caller's contract: `INLINE_NAME` bytes at `at()`, all
+        // written (unaligned, as in `put_lit`). The first `name.len()` are
+        // the name, a whole `str` (`InlineName`); the rest lie beyond the
+        // length.
+        unsafe {
+            std::ptr::write_unaligned(self.at(INLINE_NAME) as *mut [u8; INLINE_NAME], name.bytes());
+            self.advance(name.len());
         }
     }
 
