@@ -643,6 +643,8 @@ mod tests {
             ("%(filename)s:%(lineno)d %(module)s.%(funcName)s %(pathname)s %(processName)s %(threadName)s", Style::Percent, None),
             ("%(asctime)-30s|%(msecs)03d|%(message)s", Style::Percent, DATE),
             ("%(msecs)03d %(message)s", Style::Percent, None),
+            ("%(asctime)s | %(message)s", Style::Percent, DATE),
+            ("%(asctime)s | %(msecs)03d", Style::Percent, DATE),
             ("{asctime}.{msecs:03.0f} {levelname} {name} {message}", Style::Brace, DATE),
             ("{asctime}.{msecs:03.0f} {levelname:<8} {name} {message}", Style::Brace, None),
             ("{msecs:03.0f}|{msecs:0>3.0f}|{msecs:03.0F}|{msecs:<03.0f}|{msecs:=03.0f}", Style::Brace, None),
