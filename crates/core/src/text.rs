@@ -16,6 +16,10 @@
 
 use std::fmt;
 
+/// A level's name as the formatters copy it: 16 bytes and a length
+/// ([`Level::inline_name`](crate::Level::inline_name)).
+pub use crate::level::InlineName;
+
 /// Appends `s` to `out`, as [`String::push_str`] does.
 ///
 /// ```

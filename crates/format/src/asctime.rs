@@ -21,13 +21,14 @@ use crate::stamp::Stamp;
 use crate::strftime::strftime;
 use crate::time_cache;
 use crate::value::{msecs, Val};
-use crate::write::{push_padded3, put_padded3_at};
+use crate::write::{push_padded3, put_padded3_wide_at};
 
 /// Python's `Formatter.default_time_format`.
 pub const DEFAULT_TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
-/// The most bytes [`TimeFormat::put_cached`] appends: a cached text, then
-/// three digits.
-pub(crate) const MAX_CACHED: usize = time_cache::INLINE + 3;
+/// The most bytes [`TimeFormat::put_cached`] and the fused time steps write:
+/// a cached text, then three digits and a byte of no meaning
+/// ([`put_padded3_wide_at`](crate::write::put_padded3_wide_at)).
+pub(crate) const MAX_CACHED: usize = time_cache::INLINE + 4;
 
 /// Python's `Formatter.default_msec_format`.
 pub const DEFAULT_MSEC_FORMAT: &str = "%s,%03d";
@@ -118,6 +119,12 @@ impl TimeFormat {
         }
     }
 
+    /// The key of this format's texts in the per-thread cache ([`time_cache`]);
+    /// 0 for a format used once, never for one of [`followed_by`](Self::followed_by).
+    pub(crate) fn cache_id(&self) -> u64 {
+        self.id
+    }
+
     /// Appends `formatTime(record)` for a record created at `created`, whose
     /// [`Stamp`] is `stamp`. On error, what was appended is unspecified.
     #[inline]
@@ -173,12 +180,12 @@ impl TimeFormat {
         let Tail::Text { ms3, .. } = self.tail else {
             return None;
         };
-        // SAFETY: the caller's contract: `dst` takes `INLINE` bytes, then 3
-        // more; the text is at most `INLINE` bytes.
+        // SAFETY: the caller's contract: `dst` takes `INLINE` bytes, then 4
+        // more (`MAX_CACHED`); the text is at most `INLINE` bytes.
         unsafe {
             let n = time_cache::put_at(self.id, s.secs, dst)?;
             if ms3 {
-                put_padded3_at(dst.add(n), s.ms);
+                put_padded3_wide_at(dst.add(n), s.ms);
                 Some(n + 3)
             } else {
                 Some(n)

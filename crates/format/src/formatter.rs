@@ -643,6 +643,8 @@ mod tests {
             ("%(filename)s:%(lineno)d %(module)s.%(funcName)s %(pathname)s %(processName)s %(threadName)s", Style::Percent, None),
             ("%(asctime)-30s|%(msecs)03d|%(message)s", Style::Percent, DATE),
             ("%(msecs)03d %(message)s", Style::Percent, None),
+            ("%(asctime)s | %(message)s", Style::Percent, DATE),
+            ("%(asctime)s | %(msecs)03d", Style::Percent, DATE),
             ("{asctime}.{msecs:03.0f} {levelname} {name} {message}", Style::Brace, DATE),
             ("{asctime}.{msecs:03.0f} {levelname:<8} {name} {message}", Style::Brace, None),
             ("{msecs:03.0f}|{msecs:0>3.0f}|{msecs:03.0F}|{msecs:<03.0f}|{msecs:=03.0f}", Style::Brace, None),
@@ -783,6 +785,74 @@ mod tests {
             }
         }
         assert_eq!(compared, formats.len() * texts.len() * texts.len() * 6);
+    }
+
+    /// `levelname` from the level table (`Level::inline_name`, copied 16 bytes
+    /// whole) writes what the general path writes for every kind of name: a
+    /// standard one, a custom one in the table (ASCII or not, empty, the
+    /// longest kept inline), one too long for it, a level beyond it, and a
+    /// level without a name; into buffers of any capacity.
+    #[test]
+    fn level_names_from_the_table() {
+        // Levels no other test here uses (names are process-wide).
+        let named = [
+            (11, "NOTICE"),
+            (12, ""),
+            (13, "fifteen bytes!!"),
+            (14, "sixteen bytes!!!"),
+            (15, "日本語"),
+            (61, "BEYOND"),
+        ];
+        for (v, name) in named {
+            logtree_core::add_level_name(Level::new(v), name);
+        }
+        let levels = [0, 5, 11, 12, 13, 14, 15, 16, 20, 50, 61, 62, u32::MAX];
+        let formats = [
+            ("%(levelname)s", Style::Percent),
+            (
+                "%(levelname)s%(levelname)s|%(name)s %(levelname)s",
+                Style::Percent,
+            ),
+            (
+                "%(asctime)s.%(msecs)03d %(levelname)s %(name)s %(message)s",
+                Style::Percent,
+            ),
+            ("{levelname}:{levelname:<8}|{levelname:>20}", Style::Brace),
+            ("${levelname} $message", Style::Dollar),
+        ];
+        for (format, style) in formats {
+            let builder = || {
+                TextFormatter::builder()
+                    .format(format)
+                    .style(style)
+                    .datefmt("%Y-%m-%d %H:%M:%S")
+                    .utc(true)
+            };
+            let fast = builder().build().unwrap();
+            let general = builder().general_only().build().unwrap();
+            for v in levels {
+                let r = {
+                    let mut r = LogRecord::new("app", Level::new(v), "m");
+                    r.created = 1_700_000_000.125;
+                    r
+                };
+                let mut want = String::new();
+                general.format(&r, &mut want).unwrap();
+                if format == "%(levelname)s" {
+                    let name = named.iter().find(|n| n.0 == v).map(|n| n.1.to_owned());
+                    let name = name.unwrap_or_else(|| Level::new(v).name().into_owned());
+                    assert_eq!(want, name);
+                }
+                for (cap, filled) in [(0, 0), (1, 1), (15, 15), (16, 3), (64, 64)] {
+                    let mut out = String::with_capacity(cap);
+                    out.push_str(&"p".repeat(filled));
+                    out.shrink_to(cap.max(filled));
+                    fast.format(&r, &mut out).unwrap();
+                    assert_eq!(&out[..filled], "p".repeat(filled));
+                    assert_eq!(&out[filled..], want, "{format:?} level {v} cap {cap}");
+                }
+            }
+        }
     }
 
     /// A record formatted by a thread-local's destructor, when the formatter's
