@@ -44,7 +44,7 @@ pub use context::{current_request, RequestScope};
 pub use filter::{CallbackFilter, Filter, NameFilter};
 pub use formatter::{append_exc_and_stack, FormatError, Formatter, MessageFormatter};
 pub use handler::{Handler, HandlerCell, HandlerCellBuilder, Line, NullHandler, StderrHandler};
-pub use level::{add_level_name, Level};
+pub use level::{add_level_name, InlineName, Level};
 pub use manager::{global, in_dispatch, Logger, LoggerEntry, Manager, Plan};
 pub use record::{current_thread_id, current_thread_name, now, ErrorInfo, LogRecord, Request};
 pub use value::{write_float_repr, write_str_repr, Value};

@@ -16,10 +16,6 @@
 
 use std::fmt;
 
-/// A level's name as the formatters copy it: 16 bytes and a length
-/// ([`Level::inline_name`](crate::Level::inline_name)).
-pub use crate::level::InlineName;
-
 /// Appends `s` to `out`, as [`String::push_str`] does.
 ///
 /// ```

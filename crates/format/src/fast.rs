@@ -35,7 +35,7 @@
 
 use std::borrow::Cow;
 
-use logtree_core::text::InlineName;
+use logtree_core::InlineName;
 use logtree_core::LogRecord;
 
 use crate::asctime::TimeFormat;
