@@ -109,6 +109,10 @@ impl FileHandlerBuilder {
 }
 
 impl Handler for FileHandler {
+    // Inline, so that the cell's call (`emit_line`'s default) is this body rather
+    // than a jump to it (callgrind, `file` scenario: 1,728 -> 1,725 instructions a
+    // call).
+    #[inline]
     fn emit(&self, record: &LogRecord<'_>, text: &str) -> io::Result<()> {
         self.core.emit(record.level, text, &self.terminator)
     }

@@ -133,6 +133,10 @@ impl WatchedFileHandlerBuilder {
 }
 
 impl Handler for WatchedFileHandler {
+    // Inline, so that the cell's call (`emit_line`'s default) is this body rather
+    // than a jump to it (callgrind, the same on `FileHandler`, `file` scenario: -3
+    // instructions a call).
+    #[inline]
     fn emit(&self, record: &LogRecord<'_>, text: &str) -> io::Result<()> {
         self.core.emit(record.level, text, &self.terminator)
     }
