@@ -158,24 +158,22 @@ impl Bridge {
         plan: Ref<'_, Plan>,
         record: &log::Record<'_>,
         level: Level,
-        buf: Option<&RefCell<String>>,
+        buf: &RefCell<String>,
     ) {
         let args = record.args();
         let literal = args.as_str();
         let mut guard = None;
-        let owned: String;
         let message: &str = match literal {
             Some(text) => text,
-            None => match buf.and_then(|b| b.try_borrow_mut().ok()) {
-                Some(mut b) => {
-                    b.clear();
-                    logtree_core::text::push_fmt(&mut b, *args);
-                    guard.insert(b)
-                }
-                None => {
-                    owned = args.to_string();
-                    &owned
-                }
+            None => match buf.try_borrow_mut() {
+                Ok(b) => logtree_core::text::set_fmt(&mut *guard.insert(b), *args),
+                // In use by a nested call (a `Display` impl that logs): again with
+                // a buffer of its own, so that this frame keeps no second way to
+                // hold the text (no drop flag, no check of which it was). With
+                // `set_fmt` handing back the text from the cursor (callgrind:
+                // `dispatch` 225 -> 213 instructions a call; `format` 1,710 ->
+                // 1,699, `file` 1,728 -> 1,717).
+                Err(_) => return self.dispatch_fresh(plan, record, level),
             },
         };
         let logger = plan.logger();
@@ -241,6 +239,14 @@ impl Bridge {
         }
     }
 
+    /// [`dispatch`](Bridge::dispatch) with a buffer of its own, for a nested call
+    /// or a thread whose thread-locals are gone.
+    #[cold]
+    #[inline(never)]
+    fn dispatch_fresh(&self, plan: Ref<'_, Plan>, record: &log::Record<'_>, level: Level) {
+        self.dispatch(plan, record, level, &RefCell::new(String::new()));
+    }
+
     /// A cache miss (the first call for a target on this thread since the last
     /// change to the tree).
     #[cold]
@@ -252,9 +258,9 @@ impl Bridge {
         if plan.is_enabled_for(level) {
             let cell = RefCell::new(&*plan);
             let borrow = || Ref::map(cell.borrow(), |p| &**p);
-            let done = LOCAL.try_with(|l| self.dispatch(borrow(), record, level, Some(&l.message)));
+            let done = LOCAL.try_with(|l| self.dispatch(borrow(), record, level, &l.message));
             if done.is_err() {
-                self.dispatch(borrow(), record, level, None);
+                self.dispatch_fresh(borrow(), record, level);
             }
         }
     }
@@ -303,7 +309,7 @@ impl log::Log for Bridge {
                 }) {
                     let level = level_of(record.level());
                     if plan.is_enabled_for(level) {
-                        self.dispatch(plan, record, level, Some(&l.message));
+                        self.dispatch(plan, record, level, &l.message);
                     }
                     return;
                 }
@@ -619,26 +625,25 @@ mod tests {
             plan(),
             &rec("app", log::Level::Info, format_args!("lit")),
             Level::INFO,
-            Some(&buf),
+            &buf,
         );
         b.dispatch(
             plan(),
             &rec("app", log::Level::Info, format_args!("n={}", n[0])),
             Level::INFO,
-            Some(&buf),
+            &buf,
         );
-        b.dispatch(
+        b.dispatch_fresh(
             plan(),
             &rec("app", log::Level::Info, format_args!("n={}", n[1])),
             Level::INFO,
-            None,
         );
         let held = buf.borrow_mut();
         b.dispatch(
             plan(),
             &rec("app", log::Level::Info, format_args!("n={}", n[2])),
             Level::INFO,
-            Some(&buf),
+            &buf,
         );
         drop(held);
         assert_eq!(*buf.borrow(), "n=1");
