@@ -15,7 +15,7 @@ use logtree_core::{FormatError, Formatter, LogRecord, Value};
 
 use crate::asctime::{TimeFormat, DEFAULT_MSEC_FORMAT, DEFAULT_TIME_FORMAT};
 use crate::error::FormatterError;
-use crate::fast::{self, Ctx, StepError};
+use crate::fast::{self, Ctx, Env, StepError};
 use crate::printf::{self, Args, Item};
 use crate::stamp::Stamp;
 use crate::style::Style;
@@ -39,8 +39,8 @@ struct Inner {
     fmt: String,
     datefmt: Option<String>,
     style: Style,
-    defaults: Vec<(String, Value<'static>)>,
-    time: TimeFormat,
+    /// The time format and the defaults, which steps read through a pointer.
+    env: Env,
     uses_time: bool,
     fields: Vec<Box<str>>,
     plan: Plan,
@@ -255,8 +255,10 @@ impl TextFormatterBuilder {
                 fmt,
                 datefmt: self.datefmt.filter(|d| !d.is_empty()),
                 style,
-                defaults: self.defaults,
-                time,
+                env: Env {
+                    time,
+                    defaults: self.defaults,
+                },
                 uses_time,
                 fields,
                 plan,
@@ -329,6 +331,7 @@ impl TextFormatter {
     pub fn try_format_time(&self, record: &LogRecord<'_>) -> Result<String, FormatError> {
         let mut s = String::new();
         self.inner
+            .env
             .time
             .write(record.created, Stamp::of(record.created), &mut s)
             .map_err(FormatError::new)?;
@@ -386,10 +389,11 @@ impl TextFormatter {
         let time = if inner.uses_time {
             asctime.clear();
             inner
+                .env
                 .time
                 .write(record.created, Stamp::of(record.created), asctime)
                 .map_err(FormatError::new)?;
-            Some(asctime.as_str())
+            Some(&*asctime)
         } else {
             None
         };
@@ -398,8 +402,8 @@ impl TextFormatter {
             Plan::Percent(items) => {
                 let scope = Scope {
                     record,
-                    asctime: time,
-                    defaults: &inner.defaults,
+                    asctime: time.map(String::as_str),
+                    defaults: &inner.env.defaults,
                 };
                 let lookup = |f: &Field| scope.lookup(f);
                 printf::run(items, &Args::Mapping(&lookup), out).map_err(|e| match e {
@@ -424,16 +428,14 @@ impl TextFormatter {
         &self,
         steps: &fast::Plan,
         record: &LogRecord<'_>,
-        asctime: Option<&str>,
+        asctime: Option<&String>,
         out: &mut String,
     ) -> Result<(), StepError> {
-        let inner = &*self.inner;
         let ctx = Ctx {
-            time: &inner.time,
-            defaults: &inner.defaults,
+            env: &self.inner.env,
             asctime,
         };
-        steps.run(record, &ctx, out)
+        steps.run(record, ctx, out)
     }
 }
 
