@@ -882,6 +882,25 @@ mod tests {
             ),
             ("{levelname}:{levelname:<8}|{levelname:>20}", Style::Brace),
             ("${levelname} $message", Style::Dollar),
+            // Padded from the table (`Op::LevelNameLeft`, `Op::LevelNameRight`)
+            // up to 16 characters, through the general code beyond.
+            (
+                "%(levelname)-8s|%(levelname)8s|%(levelname)-0s|%(levelname)3s|%(levelname)-5s",
+                Style::Percent,
+            ),
+            (
+                "%(levelname)-15s|%(levelname)15s|%(levelname)-16s|%(levelname)16s|%(levelname)-17s|%(levelname)17s",
+                Style::Percent,
+            ),
+            ("%(levelname)-16s%(levelname)16s%(levelname)-16s", Style::Percent),
+            (
+                "{levelname:<8}|{levelname:8}|{levelname:>8}|{levelname:1}|{levelname:>0}",
+                Style::Brace,
+            ),
+            (
+                "{levelname:16}{levelname:>16}{levelname:<17}|{levelname:>17}|{levelname:^16}",
+                Style::Brace,
+            ),
         ];
         for (format, style) in formats {
             let builder = || {
