@@ -342,6 +342,11 @@ fn push_op(steps: &mut Vec<Draft>, op: Op) {
 }
 
 impl Plan {
+    /// The plan of no steps but `End`, for a format run otherwise.
+    pub(crate) fn empty() -> Plan {
+        Plan::new(Vec::new())
+    }
+
     fn new(drafts: Vec<Draft>) -> Plan {
         let mut steps = Vec::with_capacity(drafts.len());
         for d in drafts {
