@@ -72,8 +72,9 @@ impl Level {
     }
 
     /// The name without building a `Cow`: `Some` for a level of 0 to 50 whose
-    /// name is at most [`InlineName::MAX`] bytes (the six standard levels, and
-    /// those named or renamed by [`add_level_name`]), `None` otherwise (then ask
+    /// name is ASCII and at most [`InlineName::MAX`] bytes (the six standard
+    /// levels, and those named or renamed by [`add_level_name`]), `None`
+    /// otherwise (then ask
     /// [`name`](Level::name)). A lookup in the current name table
     /// ([`inline_name`](Level::inline_name)).
     ///
@@ -158,13 +159,15 @@ struct Names {
     by_name: HashMap<String, u32>,
 }
 
-/// A level's name inline: at most [`MAX`](InlineName::MAX) bytes, zero
-/// padded, with its length in the last byte. A formatter copies all 16 bytes
-/// with one store and advances by [`len`](InlineName::len).
+/// A level's name inline: ASCII, at most [`MAX`](InlineName::MAX) bytes,
+/// zero padded, with its length in the last byte. A formatter copies all 16
+/// bytes with one store and advances by [`len`](InlineName::len); and, the
+/// name being ASCII, its length is also its width in characters (padding it
+/// needs no count of them).
 #[derive(Clone, Copy, PartialEq, Eq)]
 #[repr(C, align(16))]
 pub struct InlineName {
-    /// The name's bytes (a whole `str`), zeros, and in `bytes[MAX]` the
+    /// The name's bytes (ASCII), zeros, and in `bytes[MAX]` the
     /// length, or [`InlineName::ABSENT`]'s marker above `MAX`: no name here.
     bytes: [u8; 16],
 }
@@ -180,10 +183,10 @@ impl InlineName {
         InlineName { bytes }
     };
 
-    /// `name` inline, if it fits.
+    /// `name` inline, if it fits and is ASCII.
     const fn new(name: &str) -> Option<InlineName> {
         let src = name.as_bytes();
-        if src.len() > InlineName::MAX {
+        if src.len() > InlineName::MAX || !src.is_ascii() {
             return None;
         }
         let mut bytes = [0u8; 16];
@@ -209,7 +212,8 @@ impl InlineName {
         self.bytes
     }
 
-    /// The name's length in bytes, at most [`MAX`](InlineName::MAX).
+    /// The name's length in bytes (and characters: it is ASCII), at most
+    /// [`MAX`](InlineName::MAX).
     #[inline(always)]
     #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> usize {
@@ -369,6 +373,7 @@ mod tests {
         match level.inline_name() {
             Some(n) => {
                 assert_eq!(n.as_str(), name, "{}", level.0);
+                assert!(name.is_ascii());
                 assert_eq!(n.len(), name.len());
                 assert_eq!(&n.bytes()[..n.len()], name.as_bytes());
                 assert_eq!(level.static_name(), Some(&*name));
@@ -379,6 +384,7 @@ mod tests {
                 assert!(
                     level.0 as usize >= TABLE_LEN
                         || name.len() > InlineName::MAX
+                        || !name.is_ascii()
                         || name == format!("Level {}", level.0),
                     "{}",
                     level.0
@@ -407,7 +413,9 @@ mod tests {
         assert_eq!(Level::new(42).static_name(), Some("fifteen bytes!!"));
         assert_eq!(Level::new(43).static_name(), None);
         assert_eq!(Level::new(43).name(), "sixteen bytes!!!");
-        assert_eq!(Level::new(44).static_name(), Some("é日本"));
+        // Not ASCII: not inline.
+        assert_eq!(Level::new(44).static_name(), None);
+        assert_eq!(Level::new(44).name(), "é日本");
         assert_eq!(Level::new(45).static_name(), Some(""));
         assert_eq!(Level::new(45).name(), "");
         assert_eq!(Level::new(51).static_name(), None);
