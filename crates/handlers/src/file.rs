@@ -142,6 +142,38 @@ mod tests {
         LogRecord::new("t", Level::INFO, msg)
     }
 
+    /// The fast path's `room` never exceeds the buffer's spare capacity, whatever
+    /// capacity the buffer was left with, and the file gets every record in order.
+    #[test]
+    fn the_fast_path_never_outgrows_a_small_buffer() {
+        let dir = tempfile::tempdir().unwrap();
+        for spare in [0usize, 1, 5, 40, 150] {
+            let p = dir.path().join(format!("{spare}.log"));
+            let h = FileHandler::builder(&p)
+                .flush_policy(
+                    FlushPolicy::buffered()
+                        .capacity(100)
+                        .max_delay(Duration::from_secs(3600)),
+                )
+                .build()
+                .unwrap();
+            let mut want = String::new();
+            for i in 0..200usize {
+                if i % 23 == 0 {
+                    h.flush().unwrap();
+                    h.core.lock().replace_empty_buf(Vec::with_capacity(spare));
+                }
+                let t = "x".repeat((i * 7) % 45);
+                h.emit(&rec(&t), &t).unwrap();
+                want.push_str(&t);
+                want.push('\n');
+                h.core.lock().assert_room();
+            }
+            h.flush().unwrap();
+            assert_eq!(std::fs::read_to_string(&p).unwrap(), want);
+        }
+    }
+
     #[test]
     fn creates_file_unless_delay() {
         let dir = tempfile::tempdir().unwrap();

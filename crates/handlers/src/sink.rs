@@ -266,6 +266,15 @@ pub(crate) struct State {
     /// `close()` was called (Python's `_closed`).
     closed: bool,
     buf: Vec<u8>,
+    /// How many more bytes a record may bring for [`FileCore::try_buffer`] to just
+    /// append it (`n < room`): 0 unless the file is open, the core is not failing
+    /// and the buffer already holds a record; then the room below the policy's
+    /// capacity, and never more than the buffer's spare capacity (so the fast path
+    /// appends without a capacity check). Only [`FileCore::push_slow`] raises it;
+    /// whatever closes the file, empties the buffer or fails sets it to 0. One
+    /// compare instead of four (file open, buffer not empty, capacity, failing) and
+    /// no `reserve` (callgrind, `benches/compare` `file` scenario: see `try_buffer`).
+    room: usize,
     buf_records: usize,
     scheduled: bool,
     id: (u64, u64),
@@ -339,6 +348,22 @@ impl State {
     pub(crate) fn is_regular(&self) -> bool {
         self.regular
     }
+
+    /// Panics unless `room` keeps its promise (see [`State::room`]).
+    #[cfg(test)]
+    pub(crate) fn assert_room(&self) {
+        if self.room > 0 {
+            assert!(self.file.is_some() && !self.failing && !self.buf.is_empty());
+            assert!(self.room <= self.buf.capacity() - self.buf.len() + 1);
+        }
+    }
+
+    /// Replaces the (empty) buffer, as `write_buf` does after an oversized record.
+    #[cfg(test)]
+    pub(crate) fn replace_empty_buf(&mut self, buf: Vec<u8>) {
+        assert!(self.buf.is_empty() && buf.is_empty());
+        self.buf = buf;
+    }
 }
 
 /// The shared writer. Handlers hold it in an `Arc`; the flusher holds a `Weak`.
@@ -405,7 +430,8 @@ impl FileCore {
     #[inline]
     pub(crate) fn emit(&self, level: Level, text: &str, terminator: &str) -> io::Result<()> {
         let mut st = self.state.lock();
-        if st.file.is_some() && self.try_buffer(&mut st, level, text, terminator) {
+        // `try_buffer` never appends unless the file is open (`State::room`).
+        if self.try_buffer(&mut st, level, text, terminator) {
             return Ok(());
         }
         self.emit_slow(st, level, text, terminator)
@@ -457,6 +483,7 @@ impl FileCore {
 
     fn open_raw(&self, st: &mut State) -> io::Result<()> {
         st.file = None;
+        st.room = 0;
         match open(&self.opts.path, self.opts.mode) {
             Ok(file) => {
                 let meta = file.metadata();
@@ -508,11 +535,12 @@ impl FileCore {
     /// the case in which `push_slow` would neither write nor schedule.
     #[inline(always)]
     fn try_buffer(&self, st: &mut State, level: Level, text: &str, terminator: &str) -> bool {
-        let p = &self.opts.policy;
-        let len = st.buf.len();
         let n = text.len() + terminator.len();
-        if len != 0 && len + n < p.capacity && level < self.buffer_below && !st.failing {
-            append_record(&mut st.buf, text, terminator);
+        if n < st.room && level < self.buffer_below {
+            st.room -= n;
+            // SAFETY: `room` is at most the buffer's spare capacity plus one
+            // (see `State::room`), so `n < room` leaves room for `n` bytes.
+            unsafe { append_record_unchecked(&mut st.buf, text, terminator) };
             st.buf_records += 1;
             return true;
         }
@@ -537,7 +565,7 @@ impl FileCore {
             self.write_buf(st)?;
         }
         let was_empty = st.buf.is_empty();
-        if was_empty && st.buf.capacity() == 0 && !direct {
+        if was_empty && st.buf.capacity() < p.capacity && !direct {
             st.buf.reserve(p.capacity.max(len));
         }
         append_record(&mut st.buf, text, terminator);
@@ -545,6 +573,17 @@ impl FileCore {
         if direct || level >= p.flush_level || st.buf.len() >= p.capacity {
             return self.write_buf(st);
         }
+        // Buffered: the file is open (the callers opened it, and nothing above
+        // closed it without writing), the core is not failing (`direct`), the
+        // buffer holds this record. The next record may be appended by
+        // `try_buffer` if it keeps the buffer below the capacity and fits without
+        // growing it.
+        let len = st.buf.len();
+        st.room = if st.file.is_some() {
+            (p.capacity - len).min(st.buf.capacity() - len + 1)
+        } else {
+            0
+        };
         if was_empty && !st.scheduled {
             st.scheduled = true;
             flusher::schedule(self.me.clone(), Instant::now() + p.max_delay);
@@ -566,6 +605,7 @@ impl FileCore {
         });
         let written = st.buf.len() as u64;
         st.buf.clear();
+        st.room = 0;
         st.buf_records = 0;
         // Do not keep a huge buffer left by one oversized record.
         if st.buf.capacity() > 4 * self.opts.policy.capacity.max(64 * 1024) {
@@ -624,6 +664,7 @@ impl FileCore {
         let mut st = self.state.lock();
         let r = self.write_buf(&mut st);
         st.file = None;
+        st.room = 0;
         st.closed = true;
         r
     }
@@ -633,6 +674,7 @@ impl FileCore {
     pub(crate) fn close_file(&self, st: &mut State) -> io::Result<()> {
         let r = self.write_buf(st);
         st.file = None;
+        st.room = 0;
         r
     }
 
@@ -711,16 +753,28 @@ fn set_append(_: &mut OpenOptions) {}
 /// byte).
 #[inline(always)]
 pub(crate) fn append_record(buf: &mut Vec<u8>, text: &str, terminator: &str) {
+    buf.reserve(text.len() + terminator.len());
+    // SAFETY: `reserve` just made room for the record.
+    unsafe { append_record_unchecked(buf, text, terminator) }
+}
+
+/// [`append_record`] without the capacity check.
+///
+/// # Safety
+/// `buf` must have room for `text.len() + terminator.len()` more bytes
+/// (`buf.capacity() - buf.len()` at least that).
+#[inline(always)]
+pub(crate) unsafe fn append_record_unchecked(buf: &mut Vec<u8>, text: &str, terminator: &str) {
     let (text, term) = (text.as_bytes(), terminator.as_bytes());
     let n = text.len() + term.len();
-    buf.reserve(n);
     let len = buf.len();
-    // SAFETY: `reserve` made room for `n` more bytes after `len`, so every write
-    // below lands inside the allocation; the sources are other live allocations
-    // (the `&str`s cannot alias the `&mut Vec`). The length is set before the
-    // text's bytes are copied, but nothing can read or unwind in between (two
-    // `memcpy`s), so all `len + n` bytes are initialized before anyone looks.
-    // The text goes last so that little is live across its `memcpy` call.
+    // SAFETY: the caller guarantees room for `n` more bytes after `len`, so every
+    // write below lands inside the allocation; the sources are other live
+    // allocations (the `&str`s cannot alias the `&mut Vec`). The length is set
+    // before the text's bytes are copied, but nothing can read or unwind in
+    // between (two `memcpy`s), so all `len + n` bytes are initialized before
+    // anyone looks. The text goes last so that little is live across its `memcpy`
+    // call.
     unsafe {
         let dst = buf.as_mut_ptr().add(len);
         let term_dst = dst.add(text.len());
