@@ -754,4 +754,45 @@ mod tests {
         assert!(lines[0].contains("disk on fire"), "{lines:?}");
         assert!(lines[1].contains("panicked: boom"), "{lines:?}");
     }
+
+    /// The unfiltered cell's fast path: a failure is reported once, a panic too,
+    /// the next success reports the recovery, and text formatted before a panic is
+    /// not reused.
+    #[test]
+    fn the_plain_path_reports_failure_panic_and_recovery() {
+        struct Flaky(Arc<Capture>);
+        impl Handler for Flaky {
+            fn emit(&self, _: &LogRecord<'_>, text: &str) -> io::Result<()> {
+                match text {
+                    "fail" => Err(io::Error::other("disk on fire")),
+                    "panic" => panic!("boom"),
+                    _ => {
+                        self.0 .0.lock().push(text.to_owned());
+                        Ok(())
+                    }
+                }
+            }
+            fn as_any(&self) -> &dyn Any {
+                self
+            }
+        }
+        let cap = Arc::new(Capture::default());
+        let cell = HandlerCell::builder(Flaky(cap.clone())).name("f").build();
+        let (_guard, lines) = report::capture_for_tests();
+        let h = |m: &str| cell.handle(&LogRecord::new("a", Level::INFO, m));
+        assert!(h("one"));
+        assert!(!h("fail"));
+        assert!(!h("fail"));
+        assert!(h("two"));
+        assert!(h("three"));
+        assert!(!h("panic"));
+        assert!(h("four"));
+        assert_eq!(*cap.0.lock(), ["one", "two", "three", "four"]);
+        let lines = lines.lock().clone();
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        assert!(lines[0].contains("disk on fire"), "{lines:?}");
+        assert!(lines[1].contains("recovered"), "{lines:?}");
+        assert!(lines[2].contains("panicked: boom"), "{lines:?}");
+        assert!(lines[3].contains("recovered"), "{lines:?}");
+    }
 }
