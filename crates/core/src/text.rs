@@ -124,14 +124,14 @@ unsafe fn copy_short(src: *const u8, dst: *mut u8, n: usize) {
     // SAFETY: the caller's contract; each access below is within the first `n` bytes.
     unsafe {
         if n < 4 {
-            if n > 0 {
-                // 1 to 3 bytes: first, middle, last.
-                let a = *src;
-                let b = *src.add(n / 2);
-                let c = *src.add(n - 1);
-                *dst = a;
-                *dst.add(n / 2) = b;
-                *dst.add(n - 1) = c;
+            // 2 or 3 bytes: two 2-byte words that may overlap; 1: a byte.
+            if n >= 2 {
+                let a = rd(src as *const u16);
+                let b = rd(src.add(n - 2) as *const u16);
+                wr(dst as *mut u16, a);
+                wr(dst.add(n - 2) as *mut u16, b);
+            } else if n == 1 {
+                *dst = *src;
             }
         } else if n < 8 {
             let a = rd(src as *const u32);
@@ -178,14 +178,14 @@ unsafe fn copy_short_large_first(src: *const u8, dst: *mut u8, n: usize) {
             let b = rd(src.add(n - 4) as *const u32);
             wr(dst as *mut u32, a);
             wr(dst.add(n - 4) as *mut u32, b);
-        } else if n > 0 {
-            // 1 to 3 bytes: first, middle, last.
-            let a = *src;
-            let b = *src.add(n / 2);
-            let c = *src.add(n - 1);
-            *dst = a;
-            *dst.add(n / 2) = b;
-            *dst.add(n - 1) = c;
+        } else if n >= 2 {
+            // 2 or 3 bytes: two 2-byte words that may overlap.
+            let a = rd(src as *const u16);
+            let b = rd(src.add(n - 2) as *const u16);
+            wr(dst as *mut u16, a);
+            wr(dst.add(n - 2) as *mut u16, b);
+        } else if n == 1 {
+            *dst = *src;
         }
     }
 }
@@ -332,13 +332,19 @@ impl fmt::Write for Cursor<'_> {
         // tested from small to large). `pos` then moves past exactly those bytes.
         unsafe {
             if n < 4 {
-                if n > 0 {
-                    let a = *src;
-                    let b = *src.add(n / 2);
-                    let c = *src.add(n - 1);
-                    *dst = a;
-                    *dst.add(n / 2) = b;
-                    *dst.add(n - 1) = c;
+                // 2 or 3 bytes: two 2-byte words that may overlap; 1: a byte.
+                // Where the first, middle and last byte were copied one by one
+                // (callgrind: `write_str` 155 -> 134 instructions a call, 5 of its
+                // 9 pieces are 1 to 3 bytes; `format` 1,664 -> 1,643, `file`
+                // 1,679 -> 1,658). The two ladders below do the same (no piece of
+                // the benchmark is that short there: no change to its count).
+                if n >= 2 {
+                    let a = rd(src as *const u16);
+                    let b = rd(src.add(n - 2) as *const u16);
+                    wr(dst as *mut u16, a);
+                    wr(dst.add(n - 2) as *mut u16, b);
+                } else if n == 1 {
+                    *dst = *src;
                 }
             } else if n < 8 {
                 let a = rd(src as *const u32);
