@@ -144,11 +144,45 @@ unsafe fn copy_short(src: *const u8, dst: *mut u8, n: usize) {
             wr(dst as *mut u64, a);
             wr(dst.add(n - 8) as *mut u64, b);
         } else {
-            let a = rd(src as *const [u8; 16]);
-            let b = rd(src.add(n - 16) as *const [u8; 16]);
-            wr(dst as *mut [u8; 16], a);
-            wr(dst.add(n - 16) as *mut [u8; 16], b);
+            copy_16_to_32(src, dst, n);
         }
+    }
+}
+
+/// Copies `16 <= n <= 32` bytes: the first 16 and the last 16, which may overlap.
+///
+/// On x86-64 through SSE2 registers (part of the architecture's baseline): two
+/// `[u8; 16]` values were kept in a stack slot between the loads and the stores
+/// in the formatter (a store and a load more a string; callgrind: the
+/// formatter 181 -> 179 instructions a call, `format` 1,643 -> 1,641, `file`
+/// 1,658 -> 1,656).
+///
+/// # Safety
+/// `src` must be readable and `dst` writable for `n` bytes, `16 <= n <= 32`, and
+/// they must not overlap.
+#[inline(always)]
+unsafe fn copy_16_to_32(src: *const u8, dst: *mut u8, n: usize) {
+    debug_assert!((16..=32).contains(&n));
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: the caller's contract: both 16-byte ranges, at 0 and at `n - 16`,
+    // lie within the first `n` bytes of `src` and of `dst`. The unaligned load and
+    // store intrinsics need SSE2 only, which every x86-64 processor has (it is in
+    // the target's baseline features, so no run-time check is needed).
+    unsafe {
+        use std::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_storeu_si128};
+        let a = _mm_loadu_si128(src as *const __m128i);
+        let b = _mm_loadu_si128(src.add(n - 16) as *const __m128i);
+        _mm_storeu_si128(dst as *mut __m128i, a);
+        _mm_storeu_si128(dst.add(n - 16) as *mut __m128i, b);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    // SAFETY: as above.
+    unsafe {
+        use std::ptr::{read_unaligned as rd, write_unaligned as wr};
+        let a = rd(src as *const [u8; 16]);
+        let b = rd(src.add(n - 16) as *const [u8; 16]);
+        wr(dst as *mut [u8; 16], a);
+        wr(dst.add(n - 16) as *mut [u8; 16], b);
     }
 }
 
@@ -164,10 +198,7 @@ unsafe fn copy_short_large_first(src: *const u8, dst: *mut u8, n: usize) {
     // SAFETY: the caller's contract; each access below is within the first `n` bytes.
     unsafe {
         if n >= 16 {
-            let a = rd(src as *const [u8; 16]);
-            let b = rd(src.add(n - 16) as *const [u8; 16]);
-            wr(dst as *mut [u8; 16], a);
-            wr(dst.add(n - 16) as *mut [u8; 16], b);
+            copy_16_to_32(src, dst, n);
         } else if n >= 8 {
             let a = rd(src as *const u64);
             let b = rd(src.add(n - 8) as *const u64);
@@ -357,10 +388,7 @@ impl fmt::Write for Cursor<'_> {
                 wr(dst as *mut u64, a);
                 wr(dst.add(n - 8) as *mut u64, b);
             } else if n <= 32 {
-                let a = rd(src as *const [u8; 16]);
-                let b = rd(src.add(n - 16) as *const [u8; 16]);
-                wr(dst as *mut [u8; 16], a);
-                wr(dst.add(n - 16) as *mut [u8; 16], b);
+                copy_16_to_32(src, dst, n);
             } else {
                 return self.write_slow(s);
             }
