@@ -202,10 +202,12 @@ impl Bridge {
     ///
     /// `plan` is a borrow of the thread's cache (or of a plan of its own, on a miss):
     /// held for the call, released when it returns. Taking it here lets `log` end in
-    /// a tail call, with no frame of its own to set up.
+    /// a tail call, with no frame of its own to set up. It takes no `self` (the
+    /// bridge is not needed past the look-up): one register fewer to move for the
+    /// tail call (callgrind: `log` 66 -> 65, `format` 1,641 -> 1,640, `file` 1,656
+    /// -> 1,655).
     #[inline(never)]
     fn dispatch(
-        &self,
         plan: Ref<'_, Plan>,
         record: &log::Record<'_>,
         level: Level,
@@ -224,7 +226,7 @@ impl Bridge {
                 // `set_fmt` handing back the text from the cursor (callgrind:
                 // `dispatch` 225 -> 213 instructions a call; `format` 1,710 ->
                 // 1,699, `file` 1,728 -> 1,717).
-                Err(_) => return self.dispatch_fresh(plan, record, level),
+                Err(_) => return Bridge::dispatch_fresh(plan, record, level),
             },
         };
         let logger = plan.logger();
@@ -294,9 +296,9 @@ impl Bridge {
     /// or a thread whose thread-locals are gone.
     #[cold]
     #[inline(never)]
-    fn dispatch_fresh(&self, plan: Ref<'_, Plan>, record: &log::Record<'_>, level: Level) {
+    fn dispatch_fresh(plan: Ref<'_, Plan>, record: &log::Record<'_>, level: Level) {
         let buf = RefCell::new(ManuallyDrop::new(String::new()));
-        self.dispatch(plan, record, level, &buf);
+        Bridge::dispatch(plan, record, level, &buf);
         drop(ManuallyDrop::into_inner(buf.into_inner()));
     }
 
@@ -312,9 +314,9 @@ impl Bridge {
             let cell = RefCell::new(&*plan);
             let borrow = || Ref::map(cell.borrow(), |p| &**p);
             if guarded() {
-                LOCAL.with(|l| self.dispatch(borrow(), record, level, &l.message));
+                LOCAL.with(|l| Bridge::dispatch(borrow(), record, level, &l.message));
             } else {
-                self.dispatch_fresh(borrow(), record, level);
+                Bridge::dispatch_fresh(borrow(), record, level);
             }
         }
     }
@@ -365,7 +367,7 @@ impl log::Log for Bridge {
                 }) {
                     let level = level_of(record.level());
                     if plan.is_enabled_for(level) {
-                        self.dispatch(plan, record, level, &l.message);
+                        Bridge::dispatch(plan, record, level, &l.message);
                     }
                     return;
                 }
@@ -677,25 +679,25 @@ mod tests {
         let n = std::hint::black_box([1, 2, 3]);
         // A literal; rendered into the buffer; without a buffer (the thread's state
         // is gone); with the buffer in use (a nested call).
-        b.dispatch(
+        Bridge::dispatch(
             plan(),
             &rec("app", log::Level::Info, format_args!("lit")),
             Level::INFO,
             &buf,
         );
-        b.dispatch(
+        Bridge::dispatch(
             plan(),
             &rec("app", log::Level::Info, format_args!("n={}", n[0])),
             Level::INFO,
             &buf,
         );
-        b.dispatch_fresh(
+        Bridge::dispatch_fresh(
             plan(),
             &rec("app", log::Level::Info, format_args!("n={}", n[1])),
             Level::INFO,
         );
         let held = buf.borrow_mut();
-        b.dispatch(
+        Bridge::dispatch(
             plan(),
             &rec("app", log::Level::Info, format_args!("n={}", n[2])),
             Level::INFO,
