@@ -118,21 +118,40 @@ impl Cache {
         }
     }
 
+    /// Puts `entry` (made by [`Cache::entry`]) in its slot, emptying the table
+    /// first when `epoch` or `manager` changed. What it replaces is handed back, to
+    /// be dropped once the caller no longer holds the table: dropping a plan can
+    /// drop handlers, which may log. Runs no other code (no allocation, no drop).
     #[cold]
-    pub(crate) fn insert(&mut self, manager: &Manager, epoch: u64, target: &str, plan: Arc<Plan>) {
+    pub(crate) fn insert(&mut self, manager: &Manager, epoch: u64, entry: Entry) -> Evicted {
         let m = manager as *const Manager as usize;
+        let slot = Self::slot(entry.addr);
         if self.epoch != epoch || self.manager != m {
-            self.slots = [const { None }; SLOTS];
             self.epoch = epoch;
             self.manager = m;
+            let all = std::mem::replace(&mut self.slots, [const { None }; SLOTS]);
+            // Over a `None`: nothing is dropped.
+            self.slots[slot] = Some(entry);
+            return Evicted::All(all);
         }
-        let addr = target.as_ptr() as usize;
-        self.slots[Self::slot(addr)] = Some(Entry {
-            addr,
+        Evicted::One(self.slots[slot].replace(entry))
+    }
+
+    /// The entry `insert` takes: made first, since making it allocates.
+    pub(crate) fn entry(target: &str, plan: Arc<Plan>) -> Entry {
+        Entry {
+            addr: target.as_ptr() as usize,
             target: target.into(),
             plan,
-        });
+        }
     }
+}
+
+/// What [`Cache::insert`] replaced, to drop after.
+#[allow(clippy::large_enum_variant)] // Not boxed: boxing allocates.
+pub(crate) enum Evicted {
+    One(#[allow(dead_code)] Option<Entry>),
+    All(#[allow(dead_code)] [Option<Entry>; SLOTS]),
 }
 
 #[cfg(test)]
