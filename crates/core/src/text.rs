@@ -282,6 +282,31 @@ impl<'a> Cursor<'a> {
         c
     }
 
+    /// [`Cursor::new`] on `out` emptied: the cursor starts at the buffer itself,
+    /// where `new` added the length, unknown after the room check's `reserve`
+    /// (callgrind: `dispatch` 204 -> 202 instructions a call, `format` 1,627 ->
+    /// 1,625, `file` 1,642 -> 1,640).
+    #[inline]
+    fn new_empty(out: &'a mut String) -> Cursor<'a> {
+        out.clear();
+        if out.capacity() < 32 {
+            out.reserve(32);
+        }
+        let cap = out.capacity();
+        // SAFETY: `cap >= 32`: `limit` stays inside the buffer's allocation. The
+        // `String` is empty (cleared above; `reserve` keeps the length), so its
+        // text ends at the buffer's start, `pos`. `as_mut_vec` is
+        // only used to reach the pointer; nothing is written.
+        unsafe {
+            let base = out.as_mut_vec().as_mut_ptr();
+            Cursor {
+                pos: base,
+                limit: base.add(cap - 32),
+                out,
+            }
+        }
+    }
+
     /// Points the cursor at the end of the `String`'s text, which has room for
     /// at least 32 more bytes.
     #[inline]
@@ -443,7 +468,7 @@ pub fn set_fmt<'s>(out: &'s mut String, args: fmt::Arguments<'_>) -> &'s str {
             out
         }
         None => {
-            let mut c = Cursor::new(out);
+            let mut c = Cursor::new_empty(out);
             let _ = fmt::write(&mut c, args);
             c.finish()
         }
