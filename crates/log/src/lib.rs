@@ -29,7 +29,7 @@ mod cache;
 mod kv;
 
 use std::borrow::Cow;
-use std::cell::{Cell, RefCell, RefMut, UnsafeCell};
+use std::cell::{Cell, UnsafeCell};
 use std::mem::ManuallyDrop;
 use std::sync::{Arc, OnceLock};
 
@@ -124,8 +124,16 @@ struct Held {
     /// from a handler, a `Display` impl, ... each count). While it is not 0 the
     /// cache is not changed.
     readers: Cell<usize>,
-    /// The buffer messages are rendered into.
-    message: RefCell<ManuallyDrop<String>>,
+    /// The buffer messages are rendered into: used only by the call that finds
+    /// `readers` at 1, the outermost on the thread (a nested one, from a handler or
+    /// a `Display` impl, counts 2 or more and renders into a buffer of its own),
+    /// and at thread exit while `readers` is 0. A `RefCell` took a store to mark
+    /// it borrowed, a register or a stack slot to find it by, and an increment to
+    /// release it (callgrind: `dispatch` 202 -> 201 instructions a call, `format`
+    /// 1,625 -> 1,624; then, with no borrow to release at the end, the check of
+    /// its capacity moved to where it is used ([`MAX_KEPT`]), `dispatch` 201 ->
+    /// 193, `format` 1,624 -> 1,616, `file` 1,639 -> 1,631).
+    message: UnsafeCell<ManuallyDrop<String>>,
 }
 
 impl Held {
@@ -133,7 +141,7 @@ impl Held {
     fn fresh() -> Held {
         Held {
             readers: Cell::new(1),
-            message: RefCell::new(ManuallyDrop::new(String::new())),
+            message: UnsafeCell::new(ManuallyDrop::new(String::new())),
         }
     }
 
@@ -182,7 +190,7 @@ thread_local! {
         Local {
             held: Held {
                 readers: Cell::new(0),
-                message: RefCell::new(ManuallyDrop::new(String::new())),
+                message: UnsafeCell::new(ManuallyDrop::new(String::new())),
             },
             cache: UnsafeCell::new(ManuallyDrop::new(Cache::new())),
         }
@@ -201,26 +209,44 @@ struct Guard;
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        let (cache, message) = LOCAL.with(|l| {
+        let taken = LOCAL.with(|l| {
             // No call holds a plan here: thread-local destructors do not run
             // inside a logging call. Should one, what it holds is left.
-            let cache = (l.held.readers.get() == 0).then(|| {
-                // SAFETY: as in `Local::insert`: `readers` is 0 and `replace`
-                // runs no other code (the old cache is dropped below, after).
-                unsafe { std::mem::replace(&mut **l.cache.get(), Cache::new()) }
-            });
-            let message = l
-                .held
-                .message
-                .try_borrow_mut()
-                .map(|mut m| std::mem::take(&mut **m))
-                .ok();
-            (cache, message)
+            if l.held.readers.get() != 0 {
+                return None;
+            }
+            // SAFETY: `readers` is 0: no call holds a plan from the cache or
+            // uses the buffer, and the look-ups end before any other code runs.
+            // `replace` and `take` run no other code either (what they take out is
+            // dropped below, after), so no other reference to either lives
+            // meanwhile.
+            unsafe {
+                Some((
+                    std::mem::replace(&mut **l.cache.get(), Cache::new()),
+                    std::mem::take(&mut **l.held.message.get()),
+                ))
+            }
         });
         // Dropped after: a handler dropped with its plan may log.
-        drop(cache);
-        drop(message);
+        drop(taken);
     }
+}
+
+/// The largest capacity the thread's message buffer keeps from one call to the
+/// next: a larger one (grown by a long message) is dropped when the next message
+/// is rendered.
+const MAX_KEPT: usize = 64 * 1024;
+
+/// The message buffer with less than 32 bytes of room, or larger than
+/// [`MAX_KEPT`]: a fresh one with room for 32.
+#[cold]
+#[inline(never)]
+fn refit(buf: &mut String) {
+    if buf.capacity() > MAX_KEPT {
+        *buf = String::new();
+    }
+    buf.clear();
+    buf.reserve(32);
 }
 
 /// Uncounts a call in [`Held::readers`] when dropped (also when a handler panics).
@@ -270,7 +296,7 @@ impl Bridge {
     }
 
     /// Makes the record and dispatches it. One frame for every message: the text is
-    /// chosen first (a literal, borrowed; else rendered into `buf`, this thread's
+    /// chosen first (a literal, borrowed; else rendered into `held.message`, this thread's
     /// buffer, or into a fresh `String` when there is none or it is in use by a
     /// nested call, a `Display` impl that logs), then one body builds the record
     /// (callgrind, the `format` scenario: 1,964 -> 1,958 instructions a call, from
@@ -287,22 +313,30 @@ impl Bridge {
     fn dispatch(plan: &Plan, record: &log::Record<'_>, level: Level, held: &Held) {
         // Declared first, dropped last: after every use of `plan`.
         let _release = Release(&held.readers);
-        let buf = &held.message;
         let args = record.args();
         let literal = args.as_str();
-        let mut guard: Option<RefMut<'_, ManuallyDrop<String>>> = None;
         let message: &str = match literal {
             Some(text) => text,
-            None => match buf.try_borrow_mut() {
-                Ok(b) => logtree_core::text::set_fmt(guard.insert(b), *args),
-                // In use by a nested call (a `Display` impl that logs): again with
-                // a buffer of its own, so that this frame keeps no second way to
-                // hold the text (no drop flag, no check of which it was). With
-                // `set_fmt` handing back the text from the cursor (callgrind:
-                // `dispatch` 225 -> 213 instructions a call; `format` 1,710 ->
-                // 1,699, `file` 1,728 -> 1,717).
-                Err(_) => return Bridge::dispatch_fresh(plan, record, level),
-            },
+            // The outermost call on the thread: the buffer is this call's.
+            None if held.readers.get() == 1 => {
+                // SAFETY: only the call that finds `readers` at 1 uses the buffer
+                // (nested calls on this thread find it higher, and it stays at 1 or
+                // more until this call returns), so this is the only reference to
+                // it until then; the thread's exit takes it only at 0.
+                let buf: &mut String = unsafe { &mut *held.message.get() };
+                // Less than 32 bytes of room, or grown past 64 KiB by an earlier
+                // message: one unsigned compare for both.
+                if buf.capacity().wrapping_sub(32) > MAX_KEPT - 32 {
+                    refit(buf);
+                }
+                logtree_core::text::set_fmt(buf, *args)
+            }
+            // A nested call (a `Display` impl that logs): again with a buffer of
+            // its own, so that this frame keeps no second way to hold the text (no
+            // drop flag, no check of which it was). With `set_fmt` handing back the
+            // text from the cursor (callgrind: `dispatch` 225 -> 213 instructions a
+            // call; `format` 1,710 -> 1,699, `file` 1,728 -> 1,717).
+            None => return Bridge::dispatch_fresh(plan, record, level),
         };
         let logger = plan.logger();
         // In a `ManuallyDrop` from the start: wrapping it later moves (copies) the
@@ -359,11 +393,6 @@ impl Bridge {
             drop(std::mem::ManuallyDrop::into_inner(r));
         } else {
             debug_assert!(owns_nothing(&r));
-        }
-        if let Some(mut b) = guard {
-            if b.capacity() > 64 * 1024 {
-                **b = String::new();
-            }
         }
     }
 
@@ -751,17 +780,18 @@ mod tests {
         let plan = b.manager().plan_for("app");
         let held = Held {
             readers: Cell::new(0),
-            message: RefCell::new(ManuallyDrop::new(String::from("stale"))),
+            message: UnsafeCell::new(ManuallyDrop::new(String::from("stale"))),
         };
         let send = |args: std::fmt::Arguments<'_>| {
-            held.readers.set(held.readers.get() + 1);
+            let before = held.readers.get();
+            held.readers.set(before + 1);
             Bridge::dispatch(
                 &plan,
                 &rec("app", log::Level::Info, args),
                 Level::INFO,
                 &held,
             );
-            assert_eq!(held.readers.get(), 0);
+            assert_eq!(held.readers.get(), before);
         };
         // Not constants: `format_args!` folds constant arguments into a literal.
         let n = std::hint::black_box([1, 2, 3]);
@@ -774,10 +804,12 @@ mod tests {
             &rec("app", log::Level::Info, format_args!("n={}", n[1])),
             Level::INFO,
         );
-        let in_use = held.message.borrow_mut();
+        // As a nested call finds it: counting an outer call too.
+        held.readers.set(1);
         send(format_args!("n={}", n[2]));
-        drop(in_use);
-        assert_eq!(**held.message.borrow(), "n=1");
+        held.readers.set(0);
+        let mut held = held;
+        assert_eq!(**held.message.get_mut(), "n=1");
         held.free();
         let msgs: Vec<String> = cap.0.lock().iter().map(|c| c.1.clone()).collect();
         assert_eq!(msgs, ["lit", "n=1", "n=2", "n=3"]);
@@ -852,6 +884,44 @@ mod tests {
         }
         b.log(&rec("app", log::Level::Info, format_args!("after")));
         assert_eq!(*seen.lock(), [None, Some("/cart".to_owned()), None]);
+    }
+
+    /// The thread's buffer keeps a long message's capacity only until the next
+    /// message is rendered; a short one's stays.
+    #[test]
+    fn a_grown_buffer_is_dropped_at_the_next_message() {
+        let (b, cap) = setup();
+        let plan = b.manager().plan_for("app");
+        let mut held = Held {
+            readers: Cell::new(1),
+            message: UnsafeCell::new(ManuallyDrop::new(String::new())),
+        };
+        let long = "x".repeat(MAX_KEPT + 1);
+        let n = std::hint::black_box(1);
+        let mut send = |args: std::fmt::Arguments<'_>, kept: bool| {
+            let before = held.message.get_mut().capacity();
+            held.readers.set(1);
+            Bridge::dispatch(
+                &plan,
+                &rec("app", log::Level::Info, args),
+                Level::INFO,
+                &held,
+            );
+            let after = held.message.get_mut().capacity();
+            assert_eq!((32..=MAX_KEPT).contains(&after), kept, "{after}");
+            if kept && (32..=MAX_KEPT).contains(&before) {
+                assert_eq!(after, before);
+            }
+        };
+        send(format_args!("{n}"), true);
+        send(format_args!("{long}"), false);
+        send(format_args!("{n}!"), true);
+        send(format_args!("{n}?"), true);
+        held.free();
+        let msgs: Vec<String> = cap.0.lock().iter().map(|c| c.1.clone()).collect();
+        assert_eq!(msgs.len(), 4);
+        assert_eq!(msgs[1].len(), MAX_KEPT + 1);
+        assert_eq!(msgs[2], "1!");
     }
 
     /// A handler that logs when dropped, dropped when the cache lets go of the
