@@ -617,16 +617,21 @@ fn init_pid() -> u64 {
 /// The OS id of the calling thread (cached per thread).
 #[inline]
 pub fn current_thread_id() -> u64 {
-    THREAD_ID
-        .try_with(|t| match t.get() {
-            0 => {
-                let id = os_thread_id();
-                t.set(id);
-                id
-            }
-            id => id,
-        })
-        .unwrap_or_else(|_| os_thread_id())
+    // Read, and set on the cold path only: the hot one keeps no address of the
+    // thread-local for a store it does not make (callgrind: `dispatch` 193 -> 191
+    // instructions a call, `format` 1,616 -> 1,614, `file` 1,631 -> 1,629).
+    match THREAD_ID.try_with(Cell::get) {
+        Ok(0) | Err(_) => init_thread_id(),
+        Ok(id) => id,
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn init_thread_id() -> u64 {
+    let id = os_thread_id();
+    let _ = THREAD_ID.try_with(|t| t.set(id));
+    id
 }
 
 #[cfg(target_os = "linux")]
