@@ -525,13 +525,18 @@ pub fn now() -> f64 {
     // side-by-side `info!` workload).
     #[cfg(unix)]
     {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: `ts` is a valid, writable timespec; CLOCK_REALTIME always exists.
-        if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) } == 0 {
-            return ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9;
+        // Not zeroed first: `clock_gettime` fills it (2 stores fewer a record;
+        // callgrind: `dispatch` 207 -> 204 instructions a call, `format` 1,630 ->
+        // 1,627, `file` 1,645 -> 1,642).
+        let mut ts = std::mem::MaybeUninit::<libc::timespec>::uninit();
+        // SAFETY: `ts` is valid for writing a timespec; CLOCK_REALTIME always
+        // exists. On success (0) `clock_gettime` has written the whole timespec, so
+        // it is initialized when read.
+        unsafe {
+            if libc::clock_gettime(libc::CLOCK_REALTIME, ts.as_mut_ptr()) == 0 {
+                let ts = ts.assume_init();
+                return ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9;
+            }
         }
     }
     SystemTime::now()
@@ -612,16 +617,21 @@ fn init_pid() -> u64 {
 /// The OS id of the calling thread (cached per thread).
 #[inline]
 pub fn current_thread_id() -> u64 {
-    THREAD_ID
-        .try_with(|t| match t.get() {
-            0 => {
-                let id = os_thread_id();
-                t.set(id);
-                id
-            }
-            id => id,
-        })
-        .unwrap_or_else(|_| os_thread_id())
+    // Read, and set on the cold path only: the hot one keeps no address of the
+    // thread-local for a store it does not make (callgrind: `dispatch` 193 -> 191
+    // instructions a call, `format` 1,616 -> 1,614, `file` 1,631 -> 1,629).
+    match THREAD_ID.try_with(Cell::get) {
+        Ok(0) | Err(_) => init_thread_id(),
+        Ok(id) => id,
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn init_thread_id() -> u64 {
+    let id = os_thread_id();
+    let _ = THREAD_ID.try_with(|t| t.set(id));
+    id
 }
 
 #[cfg(target_os = "linux")]

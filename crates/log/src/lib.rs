@@ -29,7 +29,8 @@ mod cache;
 mod kv;
 
 use std::borrow::Cow;
-use std::cell::{Ref, RefCell};
+use std::cell::{Cell, UnsafeCell};
+use std::mem::ManuallyDrop;
 use std::sync::{Arc, OnceLock};
 
 use logtree_core::{Level, LogRecord, Manager, Plan};
@@ -95,19 +96,173 @@ pub fn logger_name(target: &str) -> Cow<'_, str> {
 
 /// The bridge's per-thread state, in one thread-local: the look-up that finds the
 /// cache finds the message buffer too.
+///
+/// Nothing in it is dropped by the thread-local itself (`ManuallyDrop`): a
+/// thread-local without drop glue needs no first-use check and no destructor
+/// registration, so `log`'s hit path is one `%fs`-relative address and, with no
+/// call left before its tail call, saves fewer registers (callgrind: `log` 74 ->
+/// 66 instructions a call; `format` 1,672 -> 1,664, `file` 1,687 -> 1,679, with
+/// the inline compare of targets under 8 bytes in `cache`, which removed the other
+/// call). [`GUARD`] owns the cleanup; `tests/thread_exit.rs` checks that threads
+/// which logged leave nothing behind.
 struct Local {
-    cache: RefCell<Cache>,
-    /// The buffer messages are rendered into.
-    message: RefCell<String>,
+    held: Held,
+    /// Read through shared references that never live across other code, or, from
+    /// a call that keeps a plan from it, only while `held.readers` counts that call;
+    /// changed only through [`Local::insert`] (and at thread exit) while no call
+    /// holds a plan: it never changes under a reference into it. A `RefCell` took a
+    /// check of the borrow count for overflow and a writer on every call
+    /// (callgrind: `log` 63 -> 57 instructions a call, `dispatch` 209 -> 207;
+    /// `format` 1,638 -> 1,630, `file` 1,653 -> 1,645).
+    cache: UnsafeCell<ManuallyDrop<Cache>>,
+}
+
+/// What a call that holds a plan from the cache needs of its thread, one pointer to
+/// pass on to [`Bridge::dispatch`].
+struct Held {
+    /// The calls on this thread now holding a plan from the cache (nested calls
+    /// from a handler, a `Display` impl, ... each count). While it is not 0 the
+    /// cache is not changed.
+    readers: Cell<usize>,
+    /// The buffer messages are rendered into: used only by the call that finds
+    /// `readers` at 1, the outermost on the thread (a nested one, from a handler or
+    /// a `Display` impl, counts 2 or more and renders into a buffer of its own),
+    /// and at thread exit while `readers` is 0. A `RefCell` took a store to mark
+    /// it borrowed, a register or a stack slot to find it by, and an increment to
+    /// release it (callgrind: `dispatch` 202 -> 201 instructions a call, `format`
+    /// 1,625 -> 1,624; then, with no borrow to release at the end, the check of
+    /// its capacity moved to where it is used ([`MAX_KEPT`]), `dispatch` 201 ->
+    /// 193, `format` 1,624 -> 1,616, `file` 1,639 -> 1,631).
+    message: UnsafeCell<ManuallyDrop<String>>,
+}
+
+impl Held {
+    /// A fresh one, for a call of its own: counting that call, with an empty buffer.
+    fn fresh() -> Held {
+        Held {
+            readers: Cell::new(1),
+            message: UnsafeCell::new(ManuallyDrop::new(String::new())),
+        }
+    }
+
+    /// Frees what a [`Held::fresh`] holds.
+    fn free(self) {
+        drop(ManuallyDrop::into_inner(self.message.into_inner()));
+    }
+}
+
+impl Local {
+    /// Caches `plan` for `target`, unless a call on this thread holds a plan from
+    /// the cache (a nested miss: the next call fills it instead).
+    fn insert(&self, manager: &Manager, epoch: u64, target: &str, plan: Arc<Plan>) {
+        if self.held.readers.get() != 0 {
+            return;
+        }
+        let entry = Cache::entry(target, plan);
+        // SAFETY: no reference into the cache is alive: the calls that keep one
+        // (a plan) are counted in `readers`, which is 0, and every other reference
+        // (a look-up) ends before any other code runs, on this thread, the only
+        // one that reaches it. `Cache::insert` runs no other code either (no
+        // allocation, no drop), so nothing can look at the cache while this `&mut`
+        // lives; it is not used after the call.
+        let evicted = unsafe { (*self.cache.get()).insert(manager, epoch, entry) };
+        // Dropped with the cache no longer borrowed: a handler dropped with its
+        // plan may log, and look at the cache.
+        drop(evicted);
+    }
+
+    /// The cache, to look up in.
+    ///
+    /// # Safety
+    /// The reference must not live across code that could change the cache (any
+    /// code but the look-up), unless `held.readers` counts the call meanwhile.
+    #[inline]
+    unsafe fn cache(&self) -> &Cache {
+        // SAFETY: the cache is changed only by `insert` and at thread exit, neither
+        // while `readers` is not 0 nor while a look-up is running (the caller's
+        // contract); so no `&mut` to it lives while this reference does.
+        unsafe { &*self.cache.get() }
+    }
 }
 
 thread_local! {
     static LOCAL: Local = const {
         Local {
-            cache: RefCell::new(Cache::new()),
-            message: RefCell::new(String::new()),
+            held: Held {
+                readers: Cell::new(0),
+                message: UnsafeCell::new(ManuallyDrop::new(String::new())),
+            },
+            cache: UnsafeCell::new(ManuallyDrop::new(Cache::new())),
         }
     };
+    /// Frees what [`LOCAL`] holds when the thread exits. It is touched (and its
+    /// destructor registered) only on a cache miss, before the cache gets an entry
+    /// or the buffer is used there; every use of the buffer on the hit path follows
+    /// such an insertion. Its destructor empties the cache, so once it has run every
+    /// call misses, finds it gone, and neither fills the cache nor uses the buffer:
+    /// nothing [`LOCAL`] holds outlives the thread.
+    static GUARD: Guard = const { Guard };
+}
+
+/// See [`GUARD`].
+struct Guard;
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let taken = LOCAL.with(|l| {
+            // No call holds a plan here: thread-local destructors do not run
+            // inside a logging call. Should one, what it holds is left.
+            if l.held.readers.get() != 0 {
+                return None;
+            }
+            // SAFETY: `readers` is 0: no call holds a plan from the cache or
+            // uses the buffer, and the look-ups end before any other code runs.
+            // `replace` and `take` run no other code either (what they take out is
+            // dropped below, after), so no other reference to either lives
+            // meanwhile.
+            unsafe {
+                Some((
+                    std::mem::replace(&mut **l.cache.get(), Cache::new()),
+                    std::mem::take(&mut **l.held.message.get()),
+                ))
+            }
+        });
+        // Dropped after: a handler dropped with its plan may log.
+        drop(taken);
+    }
+}
+
+/// The largest capacity the thread's message buffer keeps from one call to the
+/// next: a larger one (grown by a long message) is dropped when the next message
+/// is rendered.
+const MAX_KEPT: usize = 64 * 1024;
+
+/// The message buffer with less than 32 bytes of room, or larger than
+/// [`MAX_KEPT`]: a fresh one with room for 32.
+#[cold]
+#[inline(never)]
+fn refit(buf: &mut String) {
+    if buf.capacity() > MAX_KEPT {
+        *buf = String::new();
+    }
+    buf.clear();
+    buf.reserve(32);
+}
+
+/// Uncounts a call in [`Held::readers`] when dropped (also when a handler panics).
+struct Release<'a>(&'a Cell<usize>);
+
+impl Drop for Release<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        self.0.set(self.0.get().wrapping_sub(1));
+    }
+}
+
+/// Whether [`GUARD`] is alive on this thread (registering it on first use).
+#[inline]
+fn guarded() -> bool {
+    GUARD.try_with(|_| ()).is_ok()
 }
 
 /// A `log::Log` that forwards to a [`Manager`].
@@ -134,47 +289,54 @@ impl Bridge {
     fn miss(&self, target: &str) -> Arc<Plan> {
         let epoch = self.manager.epoch();
         let plan = self.manager.plan_for(&logger_name(target));
-        let _ = LOCAL.try_with(|l| {
-            if let Ok(mut c) = l.cache.try_borrow_mut() {
-                c.insert(&self.manager, epoch, target, plan.clone());
-            }
-        });
+        if guarded() {
+            LOCAL.with(|l| l.insert(&self.manager, epoch, target, plan.clone()));
+        }
         plan
     }
 
     /// Makes the record and dispatches it. One frame for every message: the text is
-    /// chosen first (a literal, borrowed; else rendered into `buf`, this thread's
+    /// chosen first (a literal, borrowed; else rendered into `held.message`, this thread's
     /// buffer, or into a fresh `String` when there is none or it is in use by a
     /// nested call, a `Display` impl that logs), then one body builds the record
     /// (callgrind, the `format` scenario: 1,964 -> 1,958 instructions a call, from
     /// the one frame and the one thread-local instead of two of each).
     ///
-    /// `plan` is a borrow of the thread's cache (or of a plan of its own, on a miss):
-    /// held for the call, released when it returns. Taking it here lets `log` end in
-    /// a tail call, with no frame of its own to set up.
+    /// `plan` is in the thread's cache (or a plan of its own, on a miss), and the
+    /// call is counted in `held.readers`, which keeps the cache unchanged; the count
+    /// is dropped when it returns (also by a panic). Dropping it here lets `log` end in
+    /// a tail call, with no frame of its own to set up. It takes no `self` (the
+    /// bridge is not needed past the look-up): one register fewer to move for the
+    /// tail call (callgrind: `log` 66 -> 65, `format` 1,641 -> 1,640, `file` 1,656
+    /// -> 1,655).
     #[inline(never)]
-    fn dispatch(
-        &self,
-        plan: Ref<'_, Plan>,
-        record: &log::Record<'_>,
-        level: Level,
-        buf: &RefCell<String>,
-    ) {
+    fn dispatch(plan: &Plan, record: &log::Record<'_>, level: Level, held: &Held) {
+        // Declared first, dropped last: after every use of `plan`.
+        let _release = Release(&held.readers);
         let args = record.args();
         let literal = args.as_str();
-        let mut guard = None;
         let message: &str = match literal {
             Some(text) => text,
-            None => match buf.try_borrow_mut() {
-                Ok(b) => logtree_core::text::set_fmt(&mut *guard.insert(b), *args),
-                // In use by a nested call (a `Display` impl that logs): again with
-                // a buffer of its own, so that this frame keeps no second way to
-                // hold the text (no drop flag, no check of which it was). With
-                // `set_fmt` handing back the text from the cursor (callgrind:
-                // `dispatch` 225 -> 213 instructions a call; `format` 1,710 ->
-                // 1,699, `file` 1,728 -> 1,717).
-                Err(_) => return self.dispatch_fresh(plan, record, level),
-            },
+            // The outermost call on the thread: the buffer is this call's.
+            None if held.readers.get() == 1 => {
+                // SAFETY: only the call that finds `readers` at 1 uses the buffer
+                // (nested calls on this thread find it higher, and it stays at 1 or
+                // more until this call returns), so this is the only reference to
+                // it until then; the thread's exit takes it only at 0.
+                let buf: &mut String = unsafe { &mut *held.message.get() };
+                // Less than 32 bytes of room, or grown past 64 KiB by an earlier
+                // message: one unsigned compare for both.
+                if buf.capacity().wrapping_sub(32) > MAX_KEPT - 32 {
+                    refit(buf);
+                }
+                logtree_core::text::set_fmt(buf, *args)
+            }
+            // A nested call (a `Display` impl that logs): again with a buffer of
+            // its own, so that this frame keeps no second way to hold the text (no
+            // drop flag, no check of which it was). With `set_fmt` handing back the
+            // text from the cursor (callgrind: `dispatch` 225 -> 213 instructions a
+            // call; `format` 1,710 -> 1,699, `file` 1,728 -> 1,717).
+            None => return Bridge::dispatch_fresh(plan, record, level),
         };
         let logger = plan.logger();
         // In a `ManuallyDrop` from the start: wrapping it later moves (copies) the
@@ -232,19 +394,16 @@ impl Bridge {
         } else {
             debug_assert!(owns_nothing(&r));
         }
-        if let Some(mut b) = guard {
-            if b.capacity() > 64 * 1024 {
-                *b = String::new();
-            }
-        }
     }
 
     /// [`dispatch`](Bridge::dispatch) with a buffer of its own, for a nested call
     /// or a thread whose thread-locals are gone.
     #[cold]
     #[inline(never)]
-    fn dispatch_fresh(&self, plan: Ref<'_, Plan>, record: &log::Record<'_>, level: Level) {
-        self.dispatch(plan, record, level, &RefCell::new(String::new()));
+    fn dispatch_fresh(plan: &Plan, record: &log::Record<'_>, level: Level) {
+        let held = Held::fresh();
+        Bridge::dispatch(plan, record, level, &held);
+        held.free();
     }
 
     /// A cache miss (the first call for a target on this thread since the last
@@ -256,11 +415,14 @@ impl Bridge {
         let target = record.target();
         let plan = self.miss(target);
         if plan.is_enabled_for(level) {
-            let cell = RefCell::new(&*plan);
-            let borrow = || Ref::map(cell.borrow(), |p| &**p);
-            let done = LOCAL.try_with(|l| self.dispatch(borrow(), record, level, &l.message));
-            if done.is_err() {
-                self.dispatch_fresh(borrow(), record, level);
+            if guarded() {
+                LOCAL.with(|l| {
+                    let r = &l.held.readers;
+                    r.set(r.get().wrapping_add(1));
+                    Bridge::dispatch(&plan, record, level, &l.held);
+                });
+            } else {
+                Bridge::dispatch_fresh(&plan, record, level);
             }
         }
     }
@@ -274,10 +436,10 @@ impl log::Log for Bridge {
         let epoch = self.manager.epoch();
         let hit = LOCAL
             .try_with(|l| {
-                l.cache.try_borrow().ok().and_then(|c| {
-                    c.get(&self.manager, epoch, target, None)
-                        .map(|e| e.plan.is_enabled_for(level))
-                })
+                // SAFETY: the reference ends with the look-up.
+                let c = unsafe { l.cache() };
+                c.get(&self.manager, epoch, target, None)
+                    .map(|e| e.plan.is_enabled_for(level))
             })
             .ok()
             .flatten();
@@ -291,30 +453,32 @@ impl log::Log for Bridge {
     fn log(&self, record: &log::Record<'_>) {
         // One look-up decides; the dispatch is out of line (`#[inline(never)]`), so
         // this frame stays small for the calls the tree filters out (inlined, its
-        // spills cost those calls ~15 instructions; callgrind). The cache stays
-        // borrowed (shared) during dispatch, so no reference count is touched; a
-        // handler that logs borrows it again, shared. The borrow goes to `dispatch`,
-        // which releases it: the hit path ends in a tail call (fewer registers to
-        // keep and nothing to restore after it), and the level is read only once the look-up hit (callgrind, the
-        // `format` scenario: `log` 90 -> 73 instructions a call, `dispatch`, which
-        // now releases the borrow, 225 -> 231; the scenario 1,776 -> 1,765).
+        // spills cost those calls ~15 instructions; callgrind). The plan stays in
+        // the cache during dispatch, which `readers` keeps unchanged meanwhile, so
+        // no reference count is touched; a handler that logs reads it again.
+        // `dispatch` uncounts the call: the hit path ends in a tail call (fewer
+        // registers to keep and nothing to restore after it), and the level is read
+        // only once the look-up hit (callgrind, the `format` scenario: `log` 90 ->
+        // 73 instructions a call, `dispatch` 225 -> 231; the scenario 1,776 ->
+        // 1,765).
+        // `try_with`, not `with`: `with` is not inlined. It cannot fail (the
+        // thread-local has no destructor), so the `Err` arm compiles away.
         let done = LOCAL.try_with(|l| {
-            if let Ok(c) = l.cache.try_borrow() {
-                let target = record.target();
-                let epoch = self.manager.epoch();
-                let module_path = record.module_path_static();
-                if let Ok(plan) = Ref::filter_map(c, |c| {
-                    c.get(&self.manager, epoch, target, module_path)
-                        .map(|e| &*e.plan)
-                }) {
-                    let level = level_of(record.level());
-                    if plan.is_enabled_for(level) {
-                        self.dispatch(plan, record, level, &l.message);
-                    }
-                    return;
+            let target = record.target();
+            let epoch = self.manager.epoch();
+            let module_path = record.module_path_static();
+            // SAFETY: the reference lives across the look-up, and past it only
+            // once `readers` counts this call, until `dispatch` returns.
+            let cache = unsafe { l.cache() };
+            if let Some(e) = cache.get(&self.manager, epoch, target, module_path) {
+                let level = level_of(record.level());
+                if e.plan.is_enabled_for(level) {
+                    let r = &l.held.readers;
+                    r.set(r.get().wrapping_add(1));
+                    Bridge::dispatch(&e.plan, record, level, &l.held);
                 }
+                return;
             }
-            // The cache's borrow is released by now: the miss fills it.
             self.log_miss(record);
         });
         if done.is_err() {
@@ -614,39 +778,39 @@ mod tests {
     fn every_message_source_gives_the_same_text() {
         let (b, cap) = setup();
         let plan = b.manager().plan_for("app");
-        let cell = RefCell::new(&*plan);
-        let plan = || Ref::map(cell.borrow(), |p| &**p);
-        let buf = RefCell::new(String::from("stale"));
+        let held = Held {
+            readers: Cell::new(0),
+            message: UnsafeCell::new(ManuallyDrop::new(String::from("stale"))),
+        };
+        let send = |args: std::fmt::Arguments<'_>| {
+            let before = held.readers.get();
+            held.readers.set(before + 1);
+            Bridge::dispatch(
+                &plan,
+                &rec("app", log::Level::Info, args),
+                Level::INFO,
+                &held,
+            );
+            assert_eq!(held.readers.get(), before);
+        };
         // Not constants: `format_args!` folds constant arguments into a literal.
         let n = std::hint::black_box([1, 2, 3]);
         // A literal; rendered into the buffer; without a buffer (the thread's state
         // is gone); with the buffer in use (a nested call).
-        b.dispatch(
-            plan(),
-            &rec("app", log::Level::Info, format_args!("lit")),
-            Level::INFO,
-            &buf,
-        );
-        b.dispatch(
-            plan(),
-            &rec("app", log::Level::Info, format_args!("n={}", n[0])),
-            Level::INFO,
-            &buf,
-        );
-        b.dispatch_fresh(
-            plan(),
+        send(format_args!("lit"));
+        send(format_args!("n={}", n[0]));
+        Bridge::dispatch_fresh(
+            &plan,
             &rec("app", log::Level::Info, format_args!("n={}", n[1])),
             Level::INFO,
         );
-        let held = buf.borrow_mut();
-        b.dispatch(
-            plan(),
-            &rec("app", log::Level::Info, format_args!("n={}", n[2])),
-            Level::INFO,
-            &buf,
-        );
-        drop(held);
-        assert_eq!(*buf.borrow(), "n=1");
+        // As a nested call finds it: counting an outer call too.
+        held.readers.set(1);
+        send(format_args!("n={}", n[2]));
+        held.readers.set(0);
+        let mut held = held;
+        assert_eq!(**held.message.get_mut(), "n=1");
+        held.free();
         let msgs: Vec<String> = cap.0.lock().iter().map(|c| c.1.clone()).collect();
         assert_eq!(msgs, ["lit", "n=1", "n=2", "n=3"]);
     }
@@ -720,6 +884,83 @@ mod tests {
         }
         b.log(&rec("app", log::Level::Info, format_args!("after")));
         assert_eq!(*seen.lock(), [None, Some("/cart".to_owned()), None]);
+    }
+
+    /// The thread's buffer keeps a long message's capacity only until the next
+    /// message is rendered; a short one's stays.
+    #[test]
+    fn a_grown_buffer_is_dropped_at_the_next_message() {
+        let (b, cap) = setup();
+        let plan = b.manager().plan_for("app");
+        let mut held = Held {
+            readers: Cell::new(1),
+            message: UnsafeCell::new(ManuallyDrop::new(String::new())),
+        };
+        let long = "x".repeat(MAX_KEPT + 1);
+        let n = std::hint::black_box(1);
+        let mut send = |args: std::fmt::Arguments<'_>, kept: bool| {
+            let before = held.message.get_mut().capacity();
+            held.readers.set(1);
+            Bridge::dispatch(
+                &plan,
+                &rec("app", log::Level::Info, args),
+                Level::INFO,
+                &held,
+            );
+            let after = held.message.get_mut().capacity();
+            assert_eq!((32..=MAX_KEPT).contains(&after), kept, "{after}");
+            if kept && (32..=MAX_KEPT).contains(&before) {
+                assert_eq!(after, before);
+            }
+        };
+        send(format_args!("{n}"), true);
+        send(format_args!("{long}"), false);
+        send(format_args!("{n}!"), true);
+        send(format_args!("{n}?"), true);
+        held.free();
+        let msgs: Vec<String> = cap.0.lock().iter().map(|c| c.1.clone()).collect();
+        assert_eq!(msgs.len(), 4);
+        assert_eq!(msgs[1].len(), MAX_KEPT + 1);
+        assert_eq!(msgs[2], "1!");
+    }
+
+    /// A handler that logs when dropped, dropped when the cache lets go of the
+    /// last plan holding it (a reconfiguration empties the cache on the next
+    /// miss): the cache is not borrowed by then, and the nested call is served.
+    #[test]
+    fn a_handler_dropped_with_a_cached_plan_may_log() {
+        struct LogsOnDrop(Arc<Bridge>, Arc<Mutex<u32>>);
+        impl Handler for LogsOnDrop {
+            fn emit(&self, _: &LogRecord<'_>, _: &str) -> io::Result<()> {
+                Ok(())
+            }
+            fn as_any(&self) -> &dyn Any {
+                self
+            }
+        }
+        impl Drop for LogsOnDrop {
+            fn drop(&mut self) {
+                *self.1.lock() += 1;
+                self.0
+                    .log(&rec("dropping", log::Level::Error, format_args!("bye")));
+            }
+        }
+        let (b, cap) = setup();
+        let b = Arc::new(b);
+        let dropped = Arc::new(Mutex::new(0));
+        let sub = b.manager().get_logger("sub");
+        sub.add_handler(HandlerCell::builder(LogsOnDrop(b.clone(), dropped.clone())).build());
+        b.log(&rec("sub", log::Level::Info, format_args!("one")));
+        // The thread's cache now holds the only plan with the handler once the
+        // logger lets go of it and the manager replans.
+        sub.clear_handlers();
+        b.log(&rec("sub", log::Level::Info, format_args!("two")));
+        b.log(&rec("other", log::Level::Info, format_args!("three")));
+        b.log(&rec("sub", log::Level::Info, format_args!("four")));
+        let msgs: Vec<String> = cap.0.lock().iter().map(|c| c.1.clone()).collect();
+        assert!(msgs.contains(&"four".to_owned()), "{msgs:?}");
+        assert_eq!(*dropped.lock(), 1);
+        assert!(msgs.contains(&"bye".to_owned()), "{msgs:?}");
     }
 
     #[test]
