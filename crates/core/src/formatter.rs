@@ -28,16 +28,19 @@ pub trait Formatter: Send + Sync + 'static {
 }
 
 /// A record could not be formatted (Python: `Formatting field not found in record`).
+// Two words, so that `Result<(), FormatError>` comes back in registers rather than
+// through memory (callgrind, `benches/compare`: format 1,606 -> 1,600, file 1,614 ->
+// 1,608 instructions a call).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FormatError {
-    message: String,
+    message: Box<str>,
 }
 
 impl FormatError {
     /// An error with this message.
     pub fn new(message: impl Into<String>) -> FormatError {
         FormatError {
-            message: message.into(),
+            message: message.into().into_boxed_str(),
         }
     }
 }
