@@ -341,24 +341,33 @@ impl Bridge {
         let logger = plan.logger();
         // In a `ManuallyDrop` from the start: wrapping it later moves (copies) the
         // whole record (callgrind: +76 instructions of memcpy).
-        let mut r = std::mem::ManuallyDrop::new(LogRecord::new(logger.name(), level, message));
-        if let Some(name) = logger.static_name() {
-            r.set_static_name(name);
-        }
-        if let Some(text) = literal {
-            // Marked static so that a queue's copy of the record borrows it too.
-            r.set_static_message(text);
-        }
         let line = record.line().unwrap_or(0);
+        // Made in each arm, so that the static call site is stored over nothing
+        // (no default `pathname`, `module_path` or `None` proofs stored first);
+        // `LogRecord::new` is `#[inline(always)]` for it, else called out of line
+        // with a copy of the record (callgrind: `dispatch` 191 -> 189
+        // instructions a call; `format` 1,600 -> 1,598, `file` 1,608 -> 1,606).
+        let mut r;
         match record.file_static() {
-            Some(file) => r.set_static_call_site(file, line, record.module_path_static()),
+            Some(file) => {
+                r = std::mem::ManuallyDrop::new(LogRecord::new(logger.name(), level, message));
+                r.set_static_call_site(file, line, record.module_path_static());
+            }
             None => {
+                r = std::mem::ManuallyDrop::new(LogRecord::new(logger.name(), level, message));
                 if let Some(file) = record.file() {
                     r.pathname = Cow::Borrowed(file);
                 }
                 r.lineno = line;
                 r.module_path = record.module_path().map(Cow::Borrowed);
             }
+        }
+        if let Some(name) = logger.static_name() {
+            r.set_static_name(name);
+        }
+        if let Some(text) = literal {
+            // Marked static so that a queue's copy of the record borrows it too.
+            r.set_static_message(text);
         }
         let kvs = record.key_values();
         let count = kvs.count();
