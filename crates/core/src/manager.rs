@@ -753,13 +753,13 @@ impl Plan {
             // The only handler: no other reuses its text, which needs no key.
             [h] => {
                 if record.level >= h.level() {
-                    h.handle_cached::<false>(record, cache);
+                    h.handle_alone(record, cache);
                 }
             }
             handlers => {
                 for h in handlers {
                     if record.level >= h.level() {
-                        h.handle_cached::<true>(record, cache);
+                        h.handle_cached(record, cache);
                     }
                 }
             }
@@ -786,7 +786,7 @@ impl Plan {
             if let Some(lr) = &self.last_resort {
                 if record.level >= lr.level() {
                     cache.key = None;
-                    lr.handle_cached::<false>(record, cache);
+                    lr.handle_alone(record, cache);
                 }
             }
             return;
