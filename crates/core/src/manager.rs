@@ -653,10 +653,7 @@ const MAX_DEPTH: u32 = 4;
 /// formatter or handler of it is running). A panic hook uses it: logging a panic
 /// that happened inside a handler could wait forever on that handler's own lock.
 pub fn in_dispatch() -> bool {
-    DEPTH.try_with(|d| d.get() > 0).unwrap_or(false)
-        || TEXT
-            .try_with(|t| t.try_borrow_mut().is_err())
-            .unwrap_or(false)
+    DEPTH.try_with(|d| d.get() > 0).unwrap_or(false) || TEXT.with(|t| t.try_borrow_mut().is_err())
 }
 
 impl Plan {
@@ -695,12 +692,9 @@ impl Plan {
     pub fn dispatch(&self, record: &LogRecord<'_>) {
         let done = TEXT
             .try_with(|t| match t.try_borrow_mut() {
-                Ok(mut cache) => {
-                    self.dispatch_in(record, &mut cache);
-                    // Keep the capacity for the next record, but not a huge one.
-                    if cache.text.capacity() > 64 * 1024 {
-                        cache.text = String::new();
-                    }
+                Ok(mut local) => {
+                    self.dispatch_in(record, &mut local.cache);
+                    local.after_record();
                     true
                 }
                 Err(_) => false,
@@ -711,8 +705,8 @@ impl Plan {
         }
     }
 
-    /// A record logged while this thread dispatches another (or while its
-    /// thread-locals are gone): counted, with a text cache of its own.
+    /// A record logged while this thread dispatches another: counted, with a text
+    /// cache of its own.
     #[cold]
     #[inline(never)]
     fn dispatch_nested(&self, record: &LogRecord<'_>) {
