@@ -653,10 +653,7 @@ const MAX_DEPTH: u32 = 4;
 /// formatter or handler of it is running). A panic hook uses it: logging a panic
 /// that happened inside a handler could wait forever on that handler's own lock.
 pub fn in_dispatch() -> bool {
-    DEPTH.try_with(|d| d.get() > 0).unwrap_or(false)
-        || TEXT
-            .try_with(|t| t.try_borrow_mut().is_err())
-            .unwrap_or(false)
+    DEPTH.try_with(|d| d.get() > 0).unwrap_or(false) || TEXT.with(|t| t.try_borrow_mut().is_err())
 }
 
 impl Plan {
@@ -695,12 +692,9 @@ impl Plan {
     pub fn dispatch(&self, record: &LogRecord<'_>) {
         let done = TEXT
             .try_with(|t| match t.try_borrow_mut() {
-                Ok(mut cache) => {
-                    self.dispatch_in(record, &mut cache);
-                    // Keep the capacity for the next record, but not a huge one.
-                    if cache.text.capacity() > 64 * 1024 {
-                        cache.text = String::new();
-                    }
+                Ok(mut local) => {
+                    self.dispatch_in(record, &mut local.cache);
+                    local.after_record();
                     true
                 }
                 Err(_) => false,
@@ -711,8 +705,8 @@ impl Plan {
         }
     }
 
-    /// A record logged while this thread dispatches another (or while its
-    /// thread-locals are gone): counted, with a text cache of its own.
+    /// A record logged while this thread dispatches another: counted, with a text
+    /// cache of its own.
     #[cold]
     #[inline(never)]
     fn dispatch_nested(&self, record: &LogRecord<'_>) {
@@ -749,9 +743,19 @@ impl Plan {
     #[inline(always)]
     fn to_handlers(&self, record: &LogRecord<'_>, cache: &mut TextCache) {
         cache.key = None;
-        for h in &self.handlers {
-            if record.level >= h.level() {
-                h.handle_cached(record, cache);
+        match &self.handlers[..] {
+            // The only handler: no other reuses its text, which needs no key.
+            [h] => {
+                if record.level >= h.level() {
+                    h.handle_alone(record, cache);
+                }
+            }
+            handlers => {
+                for h in handlers {
+                    if record.level >= h.level() {
+                        h.handle_cached(record, cache);
+                    }
+                }
             }
         }
     }
@@ -776,7 +780,7 @@ impl Plan {
             if let Some(lr) = &self.last_resort {
                 if record.level >= lr.level() {
                     cache.key = None;
-                    lr.handle_cached(record, cache);
+                    lr.handle_alone(record, cache);
                 }
             }
             return;
@@ -991,6 +995,55 @@ mod tests {
 
     /// A filter of a logger that logs: the nested record goes through (with a text
     /// buffer of its own), and the outer one is still written whole.
+    #[test]
+    fn one_handler_plans_and_shared_text_do_not_mix() {
+        use crate::formatter::{FormatError, Formatter};
+        use std::sync::atomic::AtomicBool;
+        struct Tag(&'static str, AtomicBool);
+        impl Formatter for Tag {
+            fn format(&self, r: &LogRecord<'_>, out: &mut String) -> Result<(), FormatError> {
+                if self.1.swap(false, Ordering::Relaxed) {
+                    out.push_str("partial");
+                    return Err(FormatError::new("fails once"));
+                }
+                out.push_str(self.0);
+                out.push_str(&r.message);
+                Ok(())
+            }
+        }
+        let tag = |t: &'static str, fail: bool| -> Arc<dyn Formatter> {
+            Arc::new(Tag(t, AtomicBool::new(fail)))
+        };
+        let m = Manager::new();
+        let c = Arc::new(Capture::default());
+        let (a, b, f) = (tag("a/", false), tag("b/", false), tag("f/", true));
+        let cell = |t: &'static str, f: &Arc<dyn Formatter>| {
+            HandlerCell::builder(Cap(c.clone(), t))
+                .formatter(f.clone())
+                .build()
+        };
+        // "one": a single handler; "two": two handlers, the second sharing the
+        // formatter of "one"; "fail": a single handler whose formatter fails once.
+        m.get_logger("one").add_handler(cell("1", &a));
+        m.get_logger("two").add_handler(cell("2b", &b));
+        m.get_logger("two").add_handler(cell("2a", &a));
+        m.get_logger("fail").add_handler(cell("f", &f));
+        for name in ["one", "two", "fail"] {
+            m.get_logger(name).set_propagate(false);
+        }
+        let r = LogRecord::new("r", Level::ERROR, "m");
+        for name in ["one", "two", "fail", "one", "two", "fail", "two"] {
+            m.get_logger(name).handle(&r);
+        }
+        assert_eq!(
+            *c.0.lock(),
+            [
+                "1:r:a/m", "2b:r:b/m", "2a:r:a/m", "1:r:a/m", "2b:r:b/m", "2a:r:a/m", "f:r:f/m",
+                "2b:r:b/m", "2a:r:a/m",
+            ]
+        );
+    }
+
     #[test]
     fn a_logger_filter_may_log() {
         let m = Manager::new();
