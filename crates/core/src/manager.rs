@@ -686,7 +686,7 @@ impl Plan {
     /// The outermost dispatch on a thread holds the thread's text cache for the whole
     /// record, which is what marks it as dispatching: a record logged from inside one
     /// of its filters, formatters or handlers finds the cache taken and goes the
-    /// nested way, counted in `DEPTH` and dropped beyond [`MAX_DEPTH`] levels. So the
+    /// nested way, counted in `DEPTH` and dropped beyond 4 levels. So the
     /// common, outermost record keeps no counter of its own (callgrind,
     /// `benches/compare` `file` scenario: 1,748 -> 1,734 instructions a call).
     pub fn dispatch(&self, record: &LogRecord<'_>) {
