@@ -247,20 +247,22 @@ impl fmt::Debug for InlineName {
 /// The levels the name table covers: 0 to 50.
 const TABLE_LEN: usize = 51;
 
+/// Python's six standard levels and their names.
+const STANDARD: [(usize, &str); 6] = [
+    (0, "NOTSET"),
+    (10, "DEBUG"),
+    (20, "INFO"),
+    (30, "WARNING"),
+    (40, "ERROR"),
+    (50, "CRITICAL"),
+];
+
 /// The name table as the process starts: the six standard names.
 static STANDARD_NAMES: [InlineName; TABLE_LEN] = {
     let mut t = [InlineName::ABSENT; TABLE_LEN];
-    let standard = [
-        (0, "NOTSET"),
-        (10, "DEBUG"),
-        (20, "INFO"),
-        (30, "WARNING"),
-        (40, "ERROR"),
-        (50, "CRITICAL"),
-    ];
     let mut i = 0;
-    while i < standard.len() {
-        let (level, name) = standard[i];
+    while i < STANDARD.len() {
+        let (level, name) = STANDARD[i];
         t[level] = match InlineName::new(name) {
             Some(n) => n,
             None => panic!("a standard name is short"),
@@ -281,14 +283,8 @@ static NAME_TABLE: AtomicPtr<[InlineName; TABLE_LEN]> =
 static NAMES: LazyLock<RwLock<Names>> = LazyLock::new(|| {
     let mut by_level = HashMap::new();
     let mut by_name = HashMap::new();
-    for (v, n) in [
-        (0, "NOTSET"),
-        (10, "DEBUG"),
-        (20, "INFO"),
-        (30, "WARNING"),
-        (40, "ERROR"),
-        (50, "CRITICAL"),
-    ] {
+    for (v, n) in STANDARD {
+        let v = v as u32;
         by_level.insert(v, n.to_owned());
         by_name.insert(n.to_owned(), v);
     }

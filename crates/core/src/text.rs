@@ -120,11 +120,32 @@ fn push_str_slow(out: &mut String, s: &str) {
 // ([`copy_short_large_first`]): with this one it cost 6 more a record.
 #[inline(always)]
 unsafe fn copy_short(src: *const u8, dst: *mut u8, n: usize) {
+    debug_assert!(n <= 32);
+    // SAFETY: the caller's contract, and `n <= 32`, so the copy is made.
+    unsafe {
+        copy_up_to_32(src, dst, n);
+    }
+}
+
+/// [`copy_short`] for any `n`: copies and returns true when `n <= 32`, else copies
+/// nothing and returns false (the check folded into the last step of the ladder,
+/// where [`Cursor`]'s `write_str` needs it).
+///
+/// # Safety
+/// When `n <= 32`: `src` must be readable and `dst` writable for `n` bytes, and
+/// they must not overlap.
+#[inline(always)]
+unsafe fn copy_up_to_32(src: *const u8, dst: *mut u8, n: usize) -> bool {
     use std::ptr::{read_unaligned as rd, write_unaligned as wr};
-    // SAFETY: the caller's contract; each access below is within the first `n` bytes.
+    // SAFETY: the caller's contract; each access below is within the first `n`
+    // bytes, and none is made when `n > 32`.
     unsafe {
         if n < 4 {
-            // 2 or 3 bytes: two 2-byte words that may overlap; 1: a byte.
+            // 2 or 3 bytes: two 2-byte words that may overlap; 1: a byte. Where the
+            // first, middle and last byte were copied one by one (callgrind:
+            // `<Cursor as fmt::Write>::write_str` 155 -> 134 instructions a call, 5
+            // of its 9 pieces are 1 to 3 bytes; `format` 1,664 -> 1,643, `file`
+            // 1,679 -> 1,658).
             if n >= 2 {
                 let a = rd(src as *const u16);
                 let b = rd(src.add(n - 2) as *const u16);
@@ -143,10 +164,13 @@ unsafe fn copy_short(src: *const u8, dst: *mut u8, n: usize) {
             let b = rd(src.add(n - 8) as *const u64);
             wr(dst as *mut u64, a);
             wr(dst.add(n - 8) as *mut u64, b);
-        } else {
+        } else if n <= 32 {
             copy_16_to_32(src, dst, n);
+        } else {
+            return false;
         }
     }
+    true
 }
 
 /// Copies `16 <= n <= 32` bytes: the first 16 and the last 16, which may overlap.
@@ -374,47 +398,17 @@ impl Drop for Cursor<'_> {
 impl fmt::Write for Cursor<'_> {
     #[inline]
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        use std::ptr::{read_unaligned as rd, write_unaligned as wr};
         let n = s.len();
         let (src, dst) = (s.as_ptr(), self.pos);
         if dst > self.limit {
             // A tail call: no frame to set up on the fast path.
             return self.write_slow(s);
         }
-        // SAFETY: `dst <= limit`: the buffer has at least 32 bytes of room at `dst`,
-        // and each branch copies only when `n <= 32`, reading inside `s` and writing
-        // its `n` bytes at `dst` (two loads and stores that may overlap, of the
-        // widest size that fits; most pieces are 1 to 5 bytes, so the sizes are
-        // tested from small to large). `pos` then moves past exactly those bytes.
+        // SAFETY: `dst <= limit`: the buffer has at least 32 bytes of room at `dst`;
+        // the copy is made only when `n <= 32`, reading inside `s` and writing its
+        // `n` bytes at `dst`. `pos` then moves past exactly those bytes.
         unsafe {
-            if n < 4 {
-                // 2 or 3 bytes: two 2-byte words that may overlap; 1: a byte.
-                // Where the first, middle and last byte were copied one by one
-                // (callgrind: `write_str` 155 -> 134 instructions a call, 5 of its
-                // 9 pieces are 1 to 3 bytes; `format` 1,664 -> 1,643, `file`
-                // 1,679 -> 1,658). The two ladders below do the same (no piece of
-                // the benchmark is that short there: no change to its count).
-                if n >= 2 {
-                    let a = rd(src as *const u16);
-                    let b = rd(src.add(n - 2) as *const u16);
-                    wr(dst as *mut u16, a);
-                    wr(dst.add(n - 2) as *mut u16, b);
-                } else if n == 1 {
-                    *dst = *src;
-                }
-            } else if n < 8 {
-                let a = rd(src as *const u32);
-                let b = rd(src.add(n - 4) as *const u32);
-                wr(dst as *mut u32, a);
-                wr(dst.add(n - 4) as *mut u32, b);
-            } else if n < 16 {
-                let a = rd(src as *const u64);
-                let b = rd(src.add(n - 8) as *const u64);
-                wr(dst as *mut u64, a);
-                wr(dst.add(n - 8) as *mut u64, b);
-            } else if n <= 32 {
-                copy_16_to_32(src, dst, n);
-            } else {
+            if !copy_up_to_32(src, dst, n) {
                 return self.write_slow(s);
             }
             self.pos = dst.add(n);
